@@ -1,0 +1,113 @@
+using ContinualTrainer.Cli;
+using ContinualTrainer.Configuration;
+using ContinualTrainer.State;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace ContinualTrainer.Hosting;
+
+/// <summary>
+/// Builds and runs the daemon (<c>continual-trainer run</c>): a Generic Host with Kestrel on
+/// <c>Metrics:Listen</c>, the main loop, and the systemd integration. SIGTERM/SIGINT stop it gracefully.
+/// </summary>
+public static class DaemonHost
+{
+    /// <summary>How long stopping services get before the host gives up on them.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(25);
+
+    public static async Task<int> RunAsync(DaemonOptions options, CancellationToken cancellationToken)
+    {
+        var paths = options.Paths;
+        Directory.CreateDirectory(paths.State);
+        using var instance = InstanceLock.TryAcquire(paths.LockFile, out var holder)
+            ?? throw new CliException($"another continual-trainer daemon{(holder is { } pid ? $" (pid {pid})" : "")} is running on state folder {paths.State}");
+        foreach (var folder in options.Ingestion.AgentLogs.Concat(options.Ingestion.Transcripts).Append(paths.Checkpoints))
+            Directory.CreateDirectory(folder);
+
+        var database = new StateDatabase(paths.Database);
+        await database.MigrateAsync(cancellationToken);
+
+        var app = Build(options, database);
+        var meta = app.Services.GetRequiredService<MetaStore>();
+        await meta.SetAsync(MetaStore.Keys.StartedAt, DateTimeOffset.UtcNow.ToString("O"), cancellationToken);
+        await meta.AddEventAsync("started", $"pid {Environment.ProcessId}", cancellationToken);
+
+        await app.RunAsync(cancellationToken);
+
+        // The host has stopped every service; record it outside their cancellation.
+        await meta.SetAsync(MetaStore.Keys.StatusLine, "stopped", CancellationToken.None);
+        await meta.SetAsync(MetaStore.Keys.StoppedAt, DateTimeOffset.UtcNow.ToString("O"), CancellationToken.None);
+        await meta.AddEventAsync("stopped", "graceful", CancellationToken.None);
+        return ExitCodes.Success;
+    }
+
+    private static WebApplication Build(DaemonOptions options, StateDatabase database)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = options.Paths.State,
+            EnvironmentName = Environments.Production,
+        });
+        ConfigureLogging(builder.Logging);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(options.Metrics.Listen);
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+            kestrel.AddServerHeader = false;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.Configure<Microsoft.Extensions.Hosting.ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(database);
+        services.AddSingleton<MetaStore>();
+        services.AddSingleton<StatusBoard>();
+        services.AddSingleton<LoopHealth>();
+        services.AddSingleton(_ => SystemdNotifier.FromEnvironment());
+        services.AddHostedService<SystemdLifecycleService>();
+        services.AddHostedService<DaemonLoop>();
+        services.AddHostedService(sp => new WatchdogService(
+            sp.GetRequiredService<SystemdNotifier>(), sp.GetRequiredService<LoopHealth>(), WatchdogSettings.FromEnvironment(),
+            sp.GetRequiredService<ILogger<WatchdogService>>()));
+
+        var app = builder.Build();
+        app.MapGet("/api/status", (StatusBoard board) => Results.Json(new
+        {
+            phase = board.Phase,
+            status_line = board.Line,
+            waiting_for = board.Waiting,
+            state_dir = options.Paths.State,
+            model = options.Model.Base,
+        }));
+        return app;
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        if (SystemdEnvironment.LogsToJournal)
+        {
+            logging.AddConsole(o => o.FormatterName = JournaldConsoleFormatter.FormatterName)
+                .AddConsoleFormatter<JournaldConsoleFormatter, ConsoleFormatterOptions>();
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+        }
+        logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+}
