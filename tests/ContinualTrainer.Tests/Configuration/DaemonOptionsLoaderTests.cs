@@ -104,6 +104,20 @@ public sealed class DaemonOptionsLoaderTests
     }
 
     [Fact]
+    public void The_sample_configuration_loads_and_gives_the_embedded_defaults()
+    {
+        using var dir = new TempDir();
+        var sample = Path.Combine(SharedFixtures.RepoRoot, "etc", "continual-trainer", "appsettings.json");
+        var fromSample = DaemonOptionsLoader.Load(sample, dir.Path);
+        var embedded = Bind(dir.Path);
+        Assert.Equal(embedded.Paths, fromSample.Paths);
+        Assert.Equal(embedded.Model, fromSample.Model);
+        Assert.Equal(embedded.Ingestion.AgentLogs, fromSample.Ingestion.AgentLogs);
+        Assert.Equal(embedded.Ingestion.Transcripts, fromSample.Ingestion.Transcripts);
+        Assert.Equal(embedded.Metrics, fromSample.Metrics);
+    }
+
+    [Fact]
     public void A_missing_config_file_is_an_error()
     {
         var error = Assert.Throws<ConfigurationException>(() => DaemonOptionsLoader.Load("/nonexistent/appsettings.json", null));
