@@ -34,7 +34,7 @@ public static class StatusCommand
     {
         var running = InstanceLock.IsHeld(options.Paths.LockFile, out var pid);
         int? schema = null;
-        string? line = null, startedAt = null, stoppedAt = null;
+        string? line = null, startedAt = null, stoppedAt = null, listen = null;
         if (File.Exists(options.Paths.Database))
         {
             var database = new StateDatabase(options.Paths.Database);
@@ -47,6 +47,7 @@ public static class StatusCommand
                 line = await meta.GetAsync(MetaStore.Keys.StatusLine, cancellationToken);
                 startedAt = await meta.GetAsync(MetaStore.Keys.StartedAt, cancellationToken);
                 stoppedAt = await meta.GetAsync(MetaStore.Keys.StoppedAt, cancellationToken);
+                listen = await meta.GetAsync(MetaStore.Keys.ListenUrl, cancellationToken);
             }
         }
         var waiting = new List<string>();
@@ -58,6 +59,7 @@ public static class StatusCommand
             DaemonRunning = running,
             Pid = running ? pid : null,
             StatusLine = running ? line : "not running",
+            ListenUrl = running ? listen : null,
             LastStartedUtc = startedAt,
             LastStoppedUtc = stoppedAt,
             SchemaVersion = schema,

@@ -17,6 +17,8 @@ public sealed record StatusReport
     public bool DaemonRunning { get; init; }
     public int? Pid { get; init; }
     public string? StatusLine { get; init; }
+    /// <summary>The running daemon's HTTP listener (/metrics, /api/...).</summary>
+    public string? ListenUrl { get; init; }
     public string? LastStartedUtc { get; init; }
     public string? LastStoppedUtc { get; init; }
     /// <summary>Null when the state folder has no database yet (the daemon never ran there).</summary>
@@ -30,6 +32,7 @@ public sealed record StatusReport
         output.WriteLine($"configuration: {ConfigFile ?? "embedded defaults"}");
         output.WriteLine($"daemon:        {(DaemonRunning ? $"running{(Pid is { } p ? $" (pid {p})" : "")}" : "not running")}");
         if (DaemonRunning && StatusLine is not null) output.WriteLine($"status:        {StatusLine}");
+        if (ListenUrl is not null) output.WriteLine($"listening on:  {ListenUrl}");
         if (LastStartedUtc is not null) output.WriteLine($"last started:  {LastStartedUtc}");
         if (!DaemonRunning && LastStoppedUtc is not null) output.WriteLine($"last stopped:  {LastStoppedUtc}");
         output.WriteLine($"database:      {(SchemaVersion is { } v ? $"schema version {v}" : "none yet (the daemon has not run on this folder)")}");

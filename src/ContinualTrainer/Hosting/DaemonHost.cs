@@ -1,8 +1,11 @@
 using ContinualTrainer.Cli;
 using ContinualTrainer.Configuration;
+using ContinualTrainer.Metrics;
 using ContinualTrainer.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +18,7 @@ namespace ContinualTrainer.Hosting;
 /// Builds and runs the daemon (<c>continual-trainer run</c>): a Generic Host with Kestrel on
 /// <c>Metrics:Listen</c>, the main loop, and the systemd integration. SIGTERM/SIGINT stop it gracefully.
 /// </summary>
-public static class DaemonHost
+public static partial class DaemonHost
 {
     /// <summary>How long stopping services get before the host gives up on them.</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(25);
@@ -37,7 +40,21 @@ public static class DaemonHost
         await meta.SetAsync(MetaStore.Keys.StartedAt, DateTimeOffset.UtcNow.ToString("O"), cancellationToken);
         await meta.AddEventAsync("started", $"pid {Environment.ProcessId}", cancellationToken);
 
-        await app.RunAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            throw new CliException($"Metrics:Listen {options.Metrics.Listen}: cannot listen there: {e.Message}");
+        }
+        var listen = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (listen is not null)
+        {
+            await meta.SetAsync(MetaStore.Keys.ListenUrl, listen, cancellationToken);
+            LogListening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DaemonHost).FullName!), listen);
+        }
+        await app.WaitForShutdownAsync(cancellationToken);
 
         // The host has stopped every service; record it outside their cancellation.
         await meta.SetAsync(MetaStore.Keys.StatusLine, "stopped", CancellationToken.None);
@@ -70,6 +87,12 @@ public static class DaemonHost
         services.AddSingleton<MetaStore>();
         services.AddSingleton<StatusBoard>();
         services.AddSingleton<LoopHealth>();
+        services.AddSingleton(_ =>
+        {
+            var registry = new MetricsRegistry();
+            ProcessMetrics.Register(registry, MetricsRegistry.Prefix);
+            return registry;
+        });
         services.AddSingleton(_ => SystemdNotifier.FromEnvironment());
         services.AddHostedService<SystemdLifecycleService>();
         services.AddHostedService<DaemonLoop>();
@@ -86,8 +109,12 @@ public static class DaemonHost
             state_dir = options.Paths.State,
             model = options.Model.Base,
         }));
+        app.MapGet("/metrics", (MetricsRegistry registry) => Results.Text(registry.Render(), PrometheusText.ContentType));
         return app;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "listening on {Url} (/metrics, /api/status)")]
+    private static partial void LogListening(ILogger logger, string url);
 
     private static void ConfigureLogging(ILoggingBuilder logging)
     {

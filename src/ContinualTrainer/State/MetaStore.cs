@@ -46,5 +46,7 @@ public sealed class MetaStore(StateDatabase database)
         public const string StatusLine = "daemon.status_line";
         public const string StartedAt = "daemon.started_at_utc";
         public const string StoppedAt = "daemon.stopped_at_utc";
+        /// <summary>Where the running daemon's HTTP listener is (e.g. http://127.0.0.1:9464), for verbs that talk to it.</summary>
+        public const string ListenUrl = "daemon.listen_url";
     }
 }

@@ -86,4 +86,32 @@ public sealed class DaemonProcessTests
         Assert.Equal(1, exitCode);
         Assert.Equal("configuration error: Metrics:Listen = 'everywhere' is not valid: expected an address and port such as 127.0.0.1:9464 or [::1]:9464", output.Trim());
     }
+
+    [ToolFact("promtool")]
+    public async Task Serves_metrics_that_promtool_accepts_and_status_names_the_listener()
+    {
+        using var dir = new TempDir();
+        using var socket = new NotifySocket(dir.Path);
+        using var daemon = DaemonProcess.Start(dir.Path, Environment(socket), "run");
+        Assert.True(await socket.WaitForAsync("READY=1", TimeSpan.FromSeconds(5)), daemon.Output);
+
+        var status = await DaemonProcess.RunToEndAsync(dir.Path, new Dictionary<string, string?>(), TimeSpan.FromSeconds(20), "status", "--json");
+        using var json = System.Text.Json.JsonDocument.Parse(status.Output);
+        var url = json.RootElement.GetProperty("listen_url").GetString();
+        Assert.StartsWith("http://127.0.0.1:", url);
+
+        using var http = new HttpClient { BaseAddress = new Uri(url!) };
+        using var response = await http.GetAsync("/metrics");
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("continual_trainer_build_info{", text);
+        Assert.Contains("process_resident_memory_bytes ", text);
+        var (exitCode, output) = await Promtool.RunAsync(text, "check", "metrics");
+        Assert.True(exitCode == 0, output);
+        Assert.Equal("", output);
+
+        daemon.Signal(DaemonProcess.SIGTERM);
+        Assert.True(await daemon.WaitForExitAsync(TimeSpan.FromSeconds(10)), daemon.Output);
+        Assert.Equal(0, daemon.ExitCode);
+    }
 }
