@@ -42,12 +42,10 @@ public static class SharedFixtures
         {
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "Daemon.sln"))) return dir.FullName;
         }
-        // Built with --artifacts-path outside the tree: fall back to the current directory chain.
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Daemon.sln"))) return dir.FullName;
-        }
-        return null;
+        // Built with --artifacts-path outside the tree: the test project records where the repository was.
+        var recorded = typeof(SharedFixtures).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
+        return recorded is not null && File.Exists(System.IO.Path.Combine(recorded, "Daemon.sln")) ? recorded : null;
     }
 }
 

@@ -28,7 +28,7 @@ public sealed record ModelConfig
     public required bool TieWordEmbeddings { get; init; }
     /// <summary>q,k,v projections carry a bias (Qwen2 always; Llama/Qwen3 when attention_bias is true).</summary>
     public required bool AttentionBias { get; init; }
-    /// <summary>o_proj carries a bias (Llama attention_bias only).</summary>
+    /// <summary>o_proj carries a bias (Llama and Qwen3 when attention_bias is true; never Qwen2).</summary>
     public bool OutputBias { get; init; }
     /// <summary>Per-head RMSNorm on q and k before RoPE (Qwen3).</summary>
     public required bool QkNorm { get; init; }
