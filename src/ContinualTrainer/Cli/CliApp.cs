@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
+        root.Subcommands.Add(PerplexityCommand.Create());
         return root;
     }
 
