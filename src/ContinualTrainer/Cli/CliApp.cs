@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ContinualTrainer.Cli.Bench;
 using ContinualTrainer.Configuration;
+using ContinualTrainer.Dataset;
 using ContinualTrainer.State;
 
 namespace ContinualTrainer.Cli;
@@ -21,10 +22,13 @@ public static class CliApp
 
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(DatasetCommand.Create());
+        root.Subcommands.Add(IngestCommand.Create((options, database) => new ExampleDeriver(database, options.Dataset)));
+        root.Subcommands.Add(CheckpointsCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
-        root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(PerplexityCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create());
         return root;
     }
 

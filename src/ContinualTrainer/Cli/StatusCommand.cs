@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using ContinualTrainer.Checkpoints;
 using ContinualTrainer.Configuration;
 using ContinualTrainer.Hosting;
+using ContinualTrainer.Ingestion.Store;
 using ContinualTrainer.State;
 
 namespace ContinualTrainer.Cli;
@@ -35,6 +37,8 @@ public static class StatusCommand
         var running = InstanceLock.IsHeld(options.Paths.LockFile, out var pid);
         int? schema = null;
         string? line = null, startedAt = null, stoppedAt = null, listen = null;
+        CheckpointStatus? checkpoints = null;
+        IngestionStatus? ingestion = null;
         if (File.Exists(options.Paths.Database))
         {
             var database = new StateDatabase(options.Paths.Database);
@@ -49,6 +53,8 @@ public static class StatusCommand
                 stoppedAt = await meta.GetAsync(MetaStore.Keys.StoppedAt, cancellationToken);
                 listen = await meta.GetAsync(MetaStore.Keys.ListenUrl, cancellationToken);
             }
+            if (schema >= 2) checkpoints = await CheckpointStatus.ReadAsync(database, options.Checkpoints, cancellationToken);
+            if (schema >= 1) ingestion = await new ConversationStore(database).ReadStatusAsync(cancellationToken);
         }
         var waiting = new List<string>();
         if (DaemonLoop.WaitingFor(options) is { } reason) waiting.Add(reason);
@@ -65,6 +71,8 @@ public static class StatusCommand
             SchemaVersion = schema,
             Model = options.Model.Base,
             WaitingFor = waiting,
+            Checkpoints = checkpoints,
+            Ingestion = ingestion,
         };
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ContinualTrainer.Checkpoints;
+using ContinualTrainer.Ingestion.Store;
 
 namespace ContinualTrainer.Cli;
 
@@ -25,6 +27,10 @@ public sealed record StatusReport
     public int? SchemaVersion { get; init; }
     public string? Model { get; init; }
     public IReadOnlyList<string> WaitingFor { get; init; } = [];
+    /// <summary>Current version, upload backlog and last rollback; null before the database has the checkpoint tables.</summary>
+    public CheckpointStatus? Checkpoints { get; init; }
+    /// <summary>Conversations stored, files taken last, quarantined files; null before the database has the ingestion tables.</summary>
+    public IngestionStatus? Ingestion { get; init; }
 
     public void WriteText(TextWriter output)
     {
@@ -38,5 +44,7 @@ public sealed record StatusReport
         output.WriteLine($"database:      {(SchemaVersion is { } v ? $"schema version {v}" : "none yet (the daemon has not run on this folder)")}");
         output.WriteLine($"model:         {Model ?? "none configured"}");
         foreach (var reason in WaitingFor) output.WriteLine($"waiting for:   {reason}");
+        Ingestion?.WriteText(output);
+        Checkpoints?.WriteText(output);
     }
 }

@@ -9,4 +9,6 @@ public sealed record DaemonOptions
     public required ModelOptions Model { get; init; }
     public required IngestionOptions Ingestion { get; init; }
     public required MetricsOptions Metrics { get; init; }
+    public required CheckpointsOptions Checkpoints { get; init; }
+    public required DatasetOptions Dataset { get; init; }
 }

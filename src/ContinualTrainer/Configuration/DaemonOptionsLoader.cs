@@ -51,6 +51,8 @@ public static class DaemonOptionsLoader
             Model = ModelOptions.Read(reader),
             Ingestion = IngestionOptions.Read(reader, paths),
             Metrics = MetricsOptions.Read(reader),
+            Checkpoints = CheckpointsOptions.Read(reader, paths),
+            Dataset = DatasetOptions.Read(reader),
         };
         reader.RejectUnknownKeys();
         return options;

@@ -1,5 +1,7 @@
+using ContinualTrainer.Checkpoints;
 using ContinualTrainer.Cli;
 using ContinualTrainer.Configuration;
+using ContinualTrainer.Ingestion;
 using ContinualTrainer.Metrics;
 using ContinualTrainer.State;
 using Microsoft.AspNetCore.Builder;
@@ -96,6 +98,8 @@ public static partial class DaemonHost
         services.AddSingleton(_ => SystemdNotifier.FromEnvironment());
         services.AddHostedService<SystemdLifecycleService>();
         services.AddHostedService<DaemonLoop>();
+        services.AddIngestion(options);
+        services.AddCheckpoints(options);
         services.AddHostedService(sp => new WatchdogService(
             sp.GetRequiredService<SystemdNotifier>(), sp.GetRequiredService<LoopHealth>(), WatchdogSettings.FromEnvironment(),
             sp.GetRequiredService<ILogger<WatchdogService>>()));
