@@ -1,7 +1,11 @@
 using System.CommandLine;
 using ContinualTrainer.Cli.Bench;
+using ContinualTrainer.Checkpoints;
 using ContinualTrainer.Configuration;
 using ContinualTrainer.Dataset;
+using ContinualTrainer.Engine.IO;
+using ContinualTrainer.Engine.Model;
+using ContinualTrainer.Guard;
 using ContinualTrainer.State;
 
 namespace ContinualTrainer.Cli;
@@ -69,6 +73,14 @@ public static class CliApp
         catch (StateDatabaseException e)
         {
             stderr.WriteLine($"state database error: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is DatasetException or CheckpointException or GuardException or ModelConfigException
+                                   or HfCheckpointException or SafeTensorsFormatException or InvalidDataException
+                                   or IOException or UnauthorizedAccessException)
+        {
+            // Bad input files and unusable models: one line, never a stack trace.
+            stderr.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -1,6 +1,7 @@
 using ContinualTrainer.Checkpoints;
 using ContinualTrainer.Cli;
 using ContinualTrainer.Configuration;
+using ContinualTrainer.Dataset;
 using ContinualTrainer.Ingestion;
 using ContinualTrainer.Metrics;
 using ContinualTrainer.State;
@@ -99,6 +100,7 @@ public static partial class DaemonHost
         services.AddHostedService<SystemdLifecycleService>();
         services.AddHostedService<DaemonLoop>();
         services.AddIngestion(options);
+        services.AddDataset(options);
         services.AddCheckpoints(options);
         services.AddHostedService(sp => new WatchdogService(
             sp.GetRequiredService<SystemdNotifier>(), sp.GetRequiredService<LoopHealth>(), WatchdogSettings.FromEnvironment(),
