@@ -216,6 +216,56 @@ public static class SchemaMigrations
             CREATE TRIGGER dataset_snapshot_items_no_delete BEFORE DELETE ON dataset_snapshot_items
                 BEGIN SELECT RAISE(ABORT, 'dataset snapshots are immutable'); END;
             """),
+        new(5, "training runs, their phases, run requests and the adaptation after rejections", """
+            CREATE TABLE training_runs (
+                id              INTEGER PRIMARY KEY,
+                trigger         TEXT NOT NULL CHECK (trigger IN ('schedule', 'misfire', 'manual')),
+                requested_by    TEXT NOT NULL DEFAULT '',
+                result          TEXT NOT NULL CHECK (result IN ('running', 'accepted', 'rejected', 'failed', 'interrupted', 'skipped')),
+                phase           TEXT NOT NULL,
+                started_utc     TEXT NOT NULL,
+                finished_utc    TEXT,
+                seconds         REAL,
+                snapshot_id     INTEGER REFERENCES dataset_snapshots(id),
+                version_before  INTEGER,
+                version_after   INTEGER,
+                settings        TEXT NOT NULL,
+                adaptation      TEXT NOT NULL,
+                eval_before     TEXT,
+                eval_after      TEXT,
+                verdict         TEXT,
+                step            INTEGER NOT NULL DEFAULT 0,
+                total_steps     INTEGER NOT NULL DEFAULT 0,
+                train_tokens    INTEGER NOT NULL DEFAULT 0,
+                last_loss       REAL,
+                tokens_per_s    REAL,
+                detail          TEXT NOT NULL DEFAULT ''
+            ) STRICT;
+            CREATE INDEX training_runs_by_result ON training_runs(result, id);
+            CREATE TABLE training_run_phases (
+                run_id        INTEGER NOT NULL REFERENCES training_runs(id),
+                phase         TEXT NOT NULL,
+                started_utc   TEXT NOT NULL,
+                finished_utc  TEXT,
+                seconds       REAL,
+                detail        TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (run_id, phase)
+            ) STRICT, WITHOUT ROWID;
+            CREATE TABLE training_requests (
+                id              INTEGER PRIMARY KEY,
+                requested_utc   TEXT NOT NULL,
+                requested_by    TEXT NOT NULL,
+                claimed_run_id  INTEGER REFERENCES training_runs(id),
+                claimed_utc     TEXT
+            ) STRICT;
+            CREATE TABLE training_adaptation (
+                id                    INTEGER PRIMARY KEY CHECK (id = 1),
+                rejections            INTEGER NOT NULL,
+                learning_rate_factor  REAL NOT NULL,
+                replay_fraction       REAL NOT NULL,
+                updated_utc           TEXT NOT NULL
+            ) STRICT;
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;
