@@ -1,4 +1,4 @@
-namespace ContinualTrainer.Engine.Tests;
+namespace ContinualTrainer.Testing;
 
 /// <summary>
 /// Locates <c>../shared/</c> next to the repository root (the folder holding Daemon.sln), where the
