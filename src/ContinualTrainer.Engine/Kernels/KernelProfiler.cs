@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace ContinualTrainer.Engine.Kernels;
 
 /// <summary>
-/// Accumulates wall time per named kernel call site (e.g. "attention", "lm_head") when attached to a
-/// model; used by <c>bench eval --profile</c> to find where a forward pass spends its time.
+/// Accumulates wall time per named kernel call site (e.g. "attention", "lm_head", "attention_bw") when attached
+/// to a model or a training session; used by <c>bench eval --profile</c> and <c>bench train --profile</c> to find
+/// where a forward pass or a training step spends its time.
 /// </summary>
 public sealed class KernelProfiler
 {

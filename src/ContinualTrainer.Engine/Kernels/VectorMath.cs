@@ -54,6 +54,17 @@ internal static unsafe class VectorMath
         return total;
     }
 
+    /// <summary>y[i] = scale * exp(x[i] - shift) for i &lt; n (softmax gradients); y may be x.</summary>
+    public static void ScaledExp(float* y, float* x, int n, float shift, float scale)
+    {
+        var i = 0;
+        var s = Vector256.Create(shift);
+        var a = Vector256.Create(scale);
+        for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
+            Vector256.Store(a * Exp(Vector256.Load(x + i) - s), y + i);
+        for (; i < n; i++) y[i] = scale * MathF.Exp(x[i] - shift);
+    }
+
     /// <summary>exp of each lane; inputs below -87.3 give 0 (softmax of masked or far-below-max scores).</summary>
     public static Vector256<float> Exp(Vector256<float> x)
     {

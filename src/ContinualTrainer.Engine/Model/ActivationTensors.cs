@@ -82,6 +82,9 @@ public sealed unsafe class ActivationTensors : IDisposable
     /// <summary>True when every layer keeps its own activations (for a backward pass).</summary>
     public bool KeepsEveryLayer { get; }
 
+    /// <summary>Floats of the arena.</summary>
+    public long FloatCount => buffer.Length;
+
     /// <summary>Token embeddings, the first layer's input: (N, C).</summary>
     public float* Encoded { get; }
 

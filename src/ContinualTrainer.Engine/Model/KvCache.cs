@@ -33,6 +33,9 @@ public sealed unsafe class KvCache : IDisposable
     /// <summary>S: positions each row can hold.</summary>
     public int Capacity { get; }
 
+    /// <summary>Floats of the keys and values together.</summary>
+    public long FloatCount => keys.Length + values.Length;
+
     /// <summary>Positions held by each row (the position the next token of that row gets).</summary>
     public ReadOnlySpan<int> Lengths => lengths;
 

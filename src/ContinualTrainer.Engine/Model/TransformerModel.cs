@@ -1,4 +1,5 @@
 using ContinualTrainer.Engine.Kernels;
+using ContinualTrainer.Engine.Lora;
 
 namespace ContinualTrainer.Engine.Model;
 
@@ -7,9 +8,11 @@ namespace ContinualTrainer.Engine.Model;
 /// implementations: RMSNorm, rotate-half RoPE, grouped-query causal attention, Qwen2 q/k/v bias, Qwen3
 /// q/k norm, SwiGLU MLP, optionally tied embeddings). Parameters live in one <see cref="ParameterTensors"/>
 /// allocation; a forward pass runs in a caller-owned <see cref="ActivationTensors"/> arena and computes
-/// logits only for the positions asked for.
+/// logits only for the positions asked for. Optional LoRA adapters add their path to the projections; the
+/// backward pass (in TransformerModel.Backward.cs) turns the gradient of the logits into parameter or adapter
+/// gradients.
 /// </summary>
-public sealed unsafe class TransformerModel : IDisposable
+public sealed unsafe partial class TransformerModel : IDisposable
 {
     private readonly RopeTable rope;
 
@@ -70,9 +73,21 @@ public sealed unsafe class TransformerModel : IDisposable
     /// where start_b is <paramref name="cache"/>'s length for that row (0 without a cache); with a cache they also
     /// attend to its keys/values and append their own. Afterwards <see cref="ActivationTensors.FinalHidden"/> holds
     /// the normed final hidden states (row b*T + t) and <see cref="ActivationTensors.Logits"/> the logits of the rows
-    /// listed in <paramref name="logitRows"/> (flat indices b*T + t of valid positions), in that order.
+    /// listed in <paramref name="logitRows"/> (flat indices b*T + t of valid positions), in that order. With
+    /// <paramref name="lora"/> every targeted projection adds its adapter path, scale * B (A x).
     /// </summary>
-    public void Forward(ActivationTensors acts, TokenBatch batch, ReadOnlySpan<int> logitRows, KvCache? cache = null)
+    public void Forward(ActivationTensors acts, TokenBatch batch, ReadOnlySpan<int> logitRows, KvCache? cache = null, LoraActivations? lora = null) =>
+        Run(acts, batch, logitRows, cache, lora, keysOnly: false);
+
+    /// <summary>
+    /// Appends the keys and values of <paramref name="batch"/>'s tokens to <paramref name="cache"/> (a frozen training
+    /// context, or a prompt before generation): the forward pass with only the work those need — the last layer
+    /// stops after its keys and values, and no final norm or logits are computed.
+    /// </summary>
+    public void FillCache(ActivationTensors acts, TokenBatch batch, KvCache cache, LoraActivations? lora = null) =>
+        Run(acts, batch, [], cache, lora, keysOnly: true);
+
+    private void Run(ActivationTensors acts, TokenBatch batch, ReadOnlySpan<int> logitRows, KvCache? cache, LoraActivations? lora, bool keysOnly)
     {
         var c = Config;
         int bsz = batch.BatchSize, t = batch.SequenceLength, n = bsz * t;
@@ -81,6 +96,7 @@ public sealed unsafe class TransformerModel : IDisposable
         var lengths = batch.Lengths;
         var starts = acts.Starts.AsSpan(0, bsz);
         var keyCapacity = CheckShapes(acts, batch, logitRows, cache, starts);
+        CheckLora(lora, bsz, t);
 
         var p = Parameters;
         var tick = Start();
@@ -102,6 +118,7 @@ public sealed unsafe class TransformerModel : IDisposable
             tick = Start();
             Linear.Forward(la.Qkv, la.Ln1, lp.QkvWeight.Data, lp.QkvBias is null ? null : lp.QkvBias.Data, n, channels, qkv);
             Stop("qkv_proj", tick);
+            LoraForward(lora, l, LoraGroupKind.Qkv, la.Qkv, la.Ln1, n, qkv);
 
             tick = Start();
             if (c.QkNorm) HeadRmsNorm.Forward(la.Query, la.QueryRstd, la.Qkv, lp.QNorm!.Data, n, heads, hd, qkv, c.RmsNormEps);
@@ -127,6 +144,7 @@ public sealed unsafe class TransformerModel : IDisposable
                     new ReadOnlySpan<float>(qkvRows + (long)i * qkv + qd + kd, kd).CopyTo(new Span<float>(valueRows + (long)i * kd, kd));
             }
             Stop("qk_norm_rope", tick);
+            if (keysOnly && l == c.NumLayers - 1) break;
 
             tick = Start();
             Attention.Forward(la.Attention, la.AttentionLse, la.Query, keys, values, starts, lengths,
@@ -136,6 +154,7 @@ public sealed unsafe class TransformerModel : IDisposable
             tick = Start();
             Linear.Forward(acts.Projection, la.Attention, lp.OWeight.Data, lp.OBias is null ? null : lp.OBias.Data, n, qd, channels);
             Stop("o_proj", tick);
+            LoraForward(lora, l, LoraGroupKind.O, acts.Projection, la.Attention, n, channels);
 
             tick = Start();
             Residual.Forward(la.Residual2, x, acts.Projection, (long)n * channels);
@@ -148,6 +167,7 @@ public sealed unsafe class TransformerModel : IDisposable
             tick = Start();
             Linear.Forward(la.GateUp, la.Ln2, lp.GateUpWeight.Data, null, n, channels, 2 * inner);
             Stop("gate_up_proj", tick);
+            LoraForward(lora, l, LoraGroupKind.GateUp, la.GateUp, la.Ln2, n, 2 * inner);
 
             tick = Start();
             SwiGlu.Forward(la.SwiGlu, la.GateUp, la.GateUp + inner, n, inner, 2 * inner);
@@ -156,11 +176,19 @@ public sealed unsafe class TransformerModel : IDisposable
             tick = Start();
             Linear.Forward(acts.Projection, la.SwiGlu, lp.DownWeight.Data, null, n, inner, channels);
             Stop("down_proj", tick);
+            LoraForward(lora, l, LoraGroupKind.Down, acts.Projection, la.SwiGlu, n, channels);
 
             tick = Start();
             Residual.Forward(la.Residual3, la.Residual2, acts.Projection, (long)n * channels);
             Stop("residual", tick);
             x = la.Residual3;
+        }
+
+        if (keysOnly)
+        {
+            acts.LogitRowCount = 0;
+            cache?.Advance(lengths);
+            return;
         }
 
         tick = Start();
@@ -184,6 +212,25 @@ public sealed unsafe class TransformerModel : IDisposable
     {
         Parameters.Dispose();
         rope.Dispose();
+    }
+
+    // Adds the adapter path of group `kind` of layer `layer` (if any adapter is there) to a projection's output.
+    private void LoraForward(LoraActivations? lora, int layer, LoraGroupKind kind, float* outp, float* inp, int n, int outStride)
+    {
+        if (lora?.Adapters.Group(layer, kind) is not { } group) return;
+        var tick = Start();
+        var config = lora.Adapters.Config;
+        LoraLinear.Forward(outp, lora.U(layer, kind), inp, group, lora.DropoutInput, (float)config.Dropout, config.Seed, lora.DropoutStep,
+            n, outStride, lora.Adapters.Scale);
+        Stop("lora", tick);
+    }
+
+    private void CheckLora(LoraActivations? lora, int bsz, int t)
+    {
+        if (lora is null) return;
+        if (lora.Adapters.Model != Config) throw new ArgumentException("the LoRA adapters were made for a different model configuration");
+        if (bsz > lora.MaxBatch || t > lora.MaxSequence)
+            throw new ArgumentException($"a ({bsz}, {t}) batch does not fit a LoRA arena made for ({lora.MaxBatch}, {lora.MaxSequence})");
     }
 
     private long Start() => Profiler?.Start() ?? 0;

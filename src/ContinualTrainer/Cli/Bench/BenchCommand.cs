@@ -12,6 +12,7 @@ public static class BenchCommand
     {
         var command = new Command("bench", "Measure throughput on this machine (tokenizer, forward pass, training step, ingestion)");
         command.Subcommands.Add(BenchEvalCommand.Create());
+        command.Subcommands.Add(BenchTrainCommand.Create());
         command.Subcommands.Add(BenchTokenizeCommand.Create());
         command.Subcommands.Add(BenchIngestCommand.Create());
         return command;

@@ -1,0 +1,285 @@
+using ContinualTrainer.Engine.Kernels;
+using ContinualTrainer.Engine.Lora;
+using ContinualTrainer.Engine.Model;
+using ContinualTrainer.Engine.Optim;
+
+namespace ContinualTrainer.Engine.Training;
+
+/// <summary>
+/// Trains a <see cref="TransformerModel"/> on decision-token examples: full fine-tuning (gradients for every
+/// weight in a second <see cref="ParameterTensors"/>) or LoRA (the base weights frozen, gradients only for the
+/// adapters), in <see cref="TrainingMode.Full"/> or <see cref="TrainingMode.Frozen"/> mode, with gradient
+/// accumulation over micro-batches, global-norm clipping and the given optimizer. The loss of a micro-batch is
+/// the mean next-token cross-entropy over its decision tokens, with logits computed only at the positions that
+/// predict one. Arenas are sized by the largest micro-batch seen so far and reused; in frozen mode the trained
+/// arena covers only the trained part of each row. For a fixed seed and thread count, results are bit-identical
+/// from run to run.
+/// </summary>
+public sealed unsafe class TrainingSession : IDisposable
+{
+    private readonly ParameterTensors? parameterGradients;
+    private readonly IReadOnlyList<OptimizerParameter> parameters;
+    private ActivationTensors? trainedActs;
+    private ActivationGradients? grads;
+    private ActivationTensors? contextActs;
+    private ActivationTensors? evalActs;
+    private LoraActivations? trainedLora;
+    private LoraActivations? contextLora;
+    private LoraActivations? evalLora;
+    private KvCache? cache;
+    private float[] losses = [];
+    private float[] logSumExp = [];
+
+    /// <param name="model">The model; its weights are updated in place by full fine-tuning and never by LoRA.</param>
+    /// <param name="options">Mode, clipping and weight decay.</param>
+    /// <param name="createOptimizer">Builds the optimizer over the trainable parameters (owned by the session).</param>
+    /// <param name="adapters">LoRA adapters to train (the method is LoRA); null for full fine-tuning.</param>
+    public TrainingSession(TransformerModel model, TrainingOptions options,
+        Func<IReadOnlyList<OptimizerParameter>, IOptimizer> createOptimizer, LoraAdapters? adapters = null)
+    {
+        options.Validate();
+        if (adapters is not null && adapters.Model != model.Config)
+            throw new ArgumentException("the LoRA adapters were made for a different model configuration", nameof(adapters));
+        Model = model;
+        Options = options;
+        Adapters = adapters;
+        if (adapters is null)
+        {
+            parameterGradients = new ParameterTensors(model.Config);
+            parameters = OptimizerParameters.FromModel(model.Parameters, parameterGradients, options.WeightDecay);
+        }
+        else
+        {
+            parameters = adapters.Parameters(options.WeightDecay);
+        }
+        Optimizer = createOptimizer(parameters);
+    }
+
+    public TransformerModel Model { get; }
+
+    public TrainingOptions Options { get; }
+
+    /// <summary>The adapters being trained; null for full fine-tuning.</summary>
+    public LoraAdapters? Adapters { get; }
+
+    public IOptimizer Optimizer { get; }
+
+    /// <summary>The gradients of every base weight (full fine-tuning); null for LoRA, where base weights have none.</summary>
+    public ParameterTensors? ParameterGradients => parameterGradients;
+
+    /// <summary>The trainable parameters as the optimizer sees them.</summary>
+    public IReadOnlyList<OptimizerParameter> Parameters => parameters;
+
+    /// <summary>
+    /// When set, receives the wall time of every kernel of the trained forward and backward passes, plus
+    /// <c>context_forward</c> (the whole frozen-context pass), <c>cross_entropy</c>, <c>zero_grad</c>,
+    /// <c>clip</c> and <c>optimizer</c>.
+    /// </summary>
+    public KernelProfiler? Profiler { get; set; }
+
+    /// <summary>Bytes of the activation, gradient and cache arenas allocated so far.</summary>
+    public long ArenaBytes { get; private set; }
+
+    /// <summary>
+    /// One optimizer step over <paramref name="microBatches"/>: gradients are zeroed, each micro-batch adds the
+    /// gradient of its own mean loss, the sum is averaged, clipped (when <see cref="TrainingOptions.MaxGradNorm"/>
+    /// is set) and handed to the optimizer with <paramref name="learningRate"/>. A non-finite gradient norm skips
+    /// the update.
+    /// </summary>
+    public TrainingStepResult Step(IReadOnlyList<IReadOnlyList<TrainingExample>> microBatches, double learningRate)
+    {
+        if (microBatches.Count == 0) throw new ArgumentException("a step needs at least one micro-batch", nameof(microBatches));
+        var tick = Start();
+        ZeroGradients();
+        Stop("zero_grad", tick);
+        double loss = 0;
+        long tokens = 0, lossTokens = 0;
+        foreach (var microBatch in microBatches)
+        {
+            var plan = BatchPlan.Create(microBatch, Options.Mode);
+            loss += AccumulateGradients(microBatch, plan);
+            tokens += microBatch.Sum(e => (long)e.Tokens.Length);
+            lossTokens += plan.LogitRows.Length;
+        }
+        tick = Start();
+        Gradients.AverageMicroBatches(parameters, microBatches.Count);
+        var norm = Options.MaxGradNorm is { } maxNorm ? Gradients.ClipGlobalNorm(parameters, maxNorm) : Gradients.GlobalNorm(parameters);
+        Stop("clip", tick);
+        var applied = double.IsFinite(norm);
+        if (applied)
+        {
+            tick = Start();
+            Optimizer.Step(learningRate);
+            Stop("optimizer", tick);
+        }
+        return new TrainingStepResult(loss / microBatches.Count, norm, applied, tokens, lossTokens);
+    }
+
+    /// <summary>One optimizer step over a single micro-batch.</summary>
+    public TrainingStepResult Step(IReadOnlyList<TrainingExample> batch, double learningRate) => Step([batch], learningRate);
+
+    /// <summary>
+    /// Adds the gradient of <paramref name="microBatch"/>'s mean masked loss to the current gradients (no
+    /// optimizer step) and returns that loss.
+    /// </summary>
+    public double AccumulateGradients(IReadOnlyList<TrainingExample> microBatch) =>
+        AccumulateGradients(microBatch, BatchPlan.Create(microBatch, Options.Mode));
+
+    /// <summary>Sets every trainable gradient to zero.</summary>
+    public void ZeroGradients()
+    {
+        if (Adapters is not null) Adapters.ZeroGradients();
+        else Gradients.Zero(parameters);
+    }
+
+    /// <summary>
+    /// The masked loss of <paramref name="examples"/> without gradients (validation): the mean cross-entropy over
+    /// every decision token of every example, evaluated <paramref name="batchSize"/> examples at a time.
+    /// </summary>
+    public double EvaluateLoss(IReadOnlyList<TrainingExample> examples, int batchSize = 4)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        double total = 0;
+        long count = 0;
+        for (var first = 0; first < examples.Count; first += batchSize)
+        {
+            var chunk = examples.Skip(first).Take(batchSize).ToArray();
+            var plan = BatchPlan.Create(chunk, TrainingMode.Full);
+            var batch = new TokenBatch(plan.Rows, plan.TrainedWidth);
+            plan.FillTrained(batch, chunk);
+            if (evalActs is null || plan.Rows > evalActs.MaxBatch || plan.TrainedWidth > evalActs.MaxSequence)
+            {
+                var (rows, width) = (Math.Max(plan.Rows, evalActs?.MaxBatch ?? 0), Math.Max(plan.TrainedWidth, evalActs?.MaxSequence ?? 0));
+                evalActs?.Dispose();
+                evalLora?.Dispose();
+                evalActs = Model.CreateActivations(rows, width);
+                evalLora = Adapters?.CreateActivations(rows, width, training: false);
+            }
+            Model.Forward(evalActs, batch, plan.LogitRows, lora: evalLora);
+            total += CrossEntropySum(evalActs, plan);
+            count += plan.LogitRows.Length;
+        }
+        if (count == 0) throw new ArgumentException("no example to evaluate", nameof(examples));
+        return total / count;
+    }
+
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        parameterGradients?.Dispose();
+        trainedActs?.Dispose();
+        grads?.Dispose();
+        contextActs?.Dispose();
+        evalActs?.Dispose();
+        trainedLora?.Dispose();
+        contextLora?.Dispose();
+        evalLora?.Dispose();
+        cache?.Dispose();
+    }
+
+    private double AccumulateGradients(IReadOnlyList<TrainingExample> examples, BatchPlan plan)
+    {
+        EnsureArenas(plan);
+        var model = Model;
+        if (trainedLora is not null) trainedLora.DropoutStep++;
+
+        // frozen context: run once without gradient into the cache, which the trained part then attends to
+        KvCache? store = null;
+        if (Options.Mode == TrainingMode.Frozen)
+        {
+            store = cache!;
+            store.Clear();
+            if (plan.ContextWidth > 0)
+            {
+                var tick = Start();
+                var context = new TokenBatch(plan.Rows, plan.ContextWidth);
+                plan.FillContext(context, examples);
+                model.Profiler = null;
+                model.FillCache(contextActs!, context, store, contextLora);
+                Stop("context_forward", tick);
+            }
+        }
+
+        var batch = new TokenBatch(plan.Rows, plan.TrainedWidth);
+        plan.FillTrained(batch, examples);
+        model.Profiler = Profiler;
+        try
+        {
+            model.Forward(trainedActs!, batch, plan.LogitRows, store, trainedLora);
+            var tick = Start();
+            var loss = CrossEntropySum(trainedActs!, plan) / plan.LogitRows.Length;
+            fixed (float* lse = logSumExp)
+            {
+                CrossEntropy.Backward(trainedActs!.Logits, trainedActs.Logits, lse, plan.Targets, 1f / plan.LogitRows.Length,
+                    plan.LogitRows.Length, model.Config.VocabSize);
+            }
+            Stop("cross_entropy", tick);
+            model.Backward(trainedActs, grads!, parameterGradients, batch, plan.LogitRows, store, trainedLora);
+            return loss;
+        }
+        finally
+        {
+            model.Profiler = null;
+        }
+    }
+
+    // Sum of the per-row cross-entropies of the logits in `acts`; leaves the log-sum-exps in logSumExp.
+    private double CrossEntropySum(ActivationTensors acts, BatchPlan plan)
+    {
+        var rows = plan.LogitRows.Length;
+        if (losses.Length < rows)
+        {
+            losses = new float[rows];
+            logSumExp = new float[rows];
+        }
+        double sum = 0;
+        fixed (float* pl = losses, pe = logSumExp)
+        {
+            CrossEntropy.Forward(pl, pe, acts.Logits, plan.Targets, rows, Model.Config.VocabSize);
+            for (var i = 0; i < rows; i++) sum += pl[i];
+        }
+        return sum;
+    }
+
+    // Grows the arenas to fit the plan (never shrinks them).
+    private void EnsureArenas(BatchPlan plan)
+    {
+        var config = Model.Config;
+        var rows = Math.Max(plan.Rows, trainedActs?.MaxBatch ?? 0);
+        var keys = Options.Mode == TrainingMode.Frozen ? Math.Max(plan.KeyWidth, cache?.Capacity ?? 0) : 0;
+        var width = Math.Max(plan.TrainedWidth, trainedActs?.MaxSequence ?? 0);
+        if (trainedActs is null || rows > trainedActs.MaxBatch || width > trainedActs.MaxSequence || keys > trainedActs.KeyCapacity)
+        {
+            var step = trainedLora?.DropoutStep ?? 0;
+            trainedActs?.Dispose();
+            grads?.Dispose();
+            trainedLora?.Dispose();
+            trainedActs = Model.CreateActivations(rows, width, keepEveryLayer: true, keyCapacity: keys);
+            grads = new ActivationGradients(config, rows, width, keys);
+            trainedLora = Adapters?.CreateActivations(rows, width, training: true);
+            if (trainedLora is not null) trainedLora.DropoutStep = step;
+        }
+        if (Options.Mode == TrainingMode.Frozen)
+        {
+            var contextWidth = Math.Max(1, Math.Max(plan.ContextWidth, contextActs?.MaxSequence ?? 0));
+            if (cache is null || rows > cache.BatchSize || keys > cache.Capacity)
+            {
+                cache?.Dispose();
+                cache = new KvCache(config, rows, keys);
+            }
+            if (contextActs is null || rows > contextActs.MaxBatch || contextWidth > contextActs.MaxSequence || keys > contextActs.KeyCapacity)
+            {
+                contextActs?.Dispose();
+                contextLora?.Dispose();
+                contextActs = Model.CreateActivations(rows, contextWidth, maxLogitRows: 0, keyCapacity: keys);
+                contextLora = Adapters?.CreateActivations(rows, contextWidth, training: false);
+            }
+        }
+        ArenaBytes = sizeof(float) * (trainedActs.FloatCount + grads!.FloatCount + (contextActs?.FloatCount ?? 0) + (cache?.FloatCount ?? 0)
+            + (trainedLora?.FloatCount ?? 0) + (contextLora?.FloatCount ?? 0));
+    }
+
+    private long Start() => Profiler?.Start() ?? 0;
+
+    private void Stop(string name, long started) => Profiler?.Stop(name, started);
+}
