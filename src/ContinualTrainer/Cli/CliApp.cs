@@ -29,6 +29,8 @@ public static class CliApp
         root.Subcommands.Add(DatasetCommand.Create());
         root.Subcommands.Add(IngestCommand.Create((options, database) => new ExampleDeriver(database, options.Dataset)));
         root.Subcommands.Add(CheckpointsCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(RunsCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(PerplexityCommand.Create());

@@ -11,4 +11,7 @@ public sealed record DaemonOptions
     public required MetricsOptions Metrics { get; init; }
     public required CheckpointsOptions Checkpoints { get; init; }
     public required DatasetOptions Dataset { get; init; }
+    public required TrainingRunOptions Training { get; init; }
+    public required GuardOptions Guard { get; init; }
+    public required ScheduleOptions Schedule { get; init; }
 }

@@ -53,6 +53,9 @@ public static class DaemonOptionsLoader
             Metrics = MetricsOptions.Read(reader),
             Checkpoints = CheckpointsOptions.Read(reader, paths),
             Dataset = DatasetOptions.Read(reader),
+            Training = TrainingRunOptions.Read(reader),
+            Guard = GuardOptions.Read(reader),
+            Schedule = ScheduleOptions.Read(reader),
         };
         reader.RejectUnknownKeys();
         return options;

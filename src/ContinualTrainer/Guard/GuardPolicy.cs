@@ -28,9 +28,17 @@ public sealed class GuardPolicy(GuardOptions options)
         {
             checks.Add(Relative("past_loss", "past-learning loss", pastBefore, after.PastLoss ?? double.NaN, options.MaxPastLossIncrease));
         }
-        var decisionPassed = double.IsFinite(after.DecisionLoss) && after.DecisionLoss <= before.DecisionLoss;
-        checks.Add(new GuardCheck("decision_loss", before.DecisionLoss, after.DecisionLoss, before.DecisionLoss, decisionPassed,
-            $"decision loss {F(before.DecisionLoss)} -> {F(after.DecisionLoss)} (must not get worse)"));
+        if (double.IsNaN(before.DecisionLoss) && double.IsNaN(after.DecisionLoss))
+        {
+            // No validation examples (a snapshot too small to hold some out): nothing to compare, said so.
+            checks.Add(new GuardCheck("decision_loss", double.NaN, double.NaN, double.NaN, true, "decision loss not measured: no validation examples"));
+        }
+        else
+        {
+            var decisionPassed = double.IsFinite(after.DecisionLoss) && after.DecisionLoss <= before.DecisionLoss;
+            checks.Add(new GuardCheck("decision_loss", before.DecisionLoss, after.DecisionLoss, before.DecisionLoss, decisionPassed,
+                $"decision loss {F(before.DecisionLoss)} -> {F(after.DecisionLoss)} (must not get worse)"));
+        }
         return new GuardVerdict(checks.All(c => c.Passed), checks);
     }
 

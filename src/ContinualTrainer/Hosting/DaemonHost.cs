@@ -2,9 +2,11 @@ using ContinualTrainer.Checkpoints;
 using ContinualTrainer.Cli;
 using ContinualTrainer.Configuration;
 using ContinualTrainer.Dataset;
+using ContinualTrainer.Hosting.Api;
 using ContinualTrainer.Ingestion;
 using ContinualTrainer.Metrics;
 using ContinualTrainer.State;
+using ContinualTrainer.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -28,6 +30,7 @@ public static partial class DaemonHost
 
     public static async Task<int> RunAsync(DaemonOptions options, CancellationToken cancellationToken)
     {
+        var adminToken = AdminToken.Load(options.Metrics);
         var paths = options.Paths;
         Directory.CreateDirectory(paths.State);
         using var instance = InstanceLock.TryAcquire(paths.LockFile, out var holder)
@@ -38,7 +41,7 @@ public static partial class DaemonHost
         var database = new StateDatabase(paths.Database);
         await database.MigrateAsync(cancellationToken);
 
-        var app = Build(options, database);
+        var app = Build(options, database, adminToken);
         var meta = app.Services.GetRequiredService<MetaStore>();
         await meta.SetAsync(MetaStore.Keys.StartedAt, DateTimeOffset.UtcNow.ToString("O"), cancellationToken);
         await meta.AddEventAsync("started", $"pid {Environment.ProcessId}", cancellationToken);
@@ -55,7 +58,8 @@ public static partial class DaemonHost
         if (listen is not null)
         {
             await meta.SetAsync(MetaStore.Keys.ListenUrl, listen, cancellationToken);
-            LogListening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DaemonHost).FullName!), listen);
+            LogListening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DaemonHost).FullName!), listen,
+                adminToken is null ? "open to local clients" : "need the bearer token of Metrics:AdminTokenFile");
         }
         await app.WaitForShutdownAsync(cancellationToken);
 
@@ -66,7 +70,7 @@ public static partial class DaemonHost
         return ExitCodes.Success;
     }
 
-    private static WebApplication Build(DaemonOptions options, StateDatabase database)
+    private static WebApplication Build(DaemonOptions options, StateDatabase database, AdminToken? adminToken)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -102,25 +106,21 @@ public static partial class DaemonHost
         services.AddIngestion(options);
         services.AddDataset(options);
         services.AddCheckpoints(options);
+        services.AddTraining(options);
+        services.AddTrainingSchedule(options);
+        services.AddAdminApi();
         services.AddHostedService(sp => new WatchdogService(
             sp.GetRequiredService<SystemdNotifier>(), sp.GetRequiredService<LoopHealth>(), WatchdogSettings.FromEnvironment(),
             sp.GetRequiredService<ILogger<WatchdogService>>()));
 
         var app = builder.Build();
-        app.MapGet("/api/status", (StatusBoard board) => Results.Json(new
-        {
-            phase = board.Phase,
-            status_line = board.Line,
-            waiting_for = board.Waiting,
-            state_dir = options.Paths.State,
-            model = options.Model.Base,
-        }));
+        app.UseAdminApi(adminToken);
         app.MapGet("/metrics", (MetricsRegistry registry) => Results.Text(registry.Render(), PrometheusText.ContentType));
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "listening on {Url} (/metrics, /api/status)")]
-    private static partial void LogListening(ILogger logger, string url);
+    [LoggerMessage(Level = LogLevel.Information, Message = "listening on {Url} (/metrics, admin API /api/...; its POST endpoints {Access})")]
+    private static partial void LogListening(ILogger logger, string url, string access);
 
     private static void ConfigureLogging(ILoggingBuilder logging)
     {
@@ -128,6 +128,7 @@ public static partial class DaemonHost
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        logging.AddFilter("Quartz", LogLevel.Warning);
         if (SystemdEnvironment.LogsToJournal)
         {
             logging.AddConsole(o => o.FormatterName = JournaldConsoleFormatter.FormatterName)

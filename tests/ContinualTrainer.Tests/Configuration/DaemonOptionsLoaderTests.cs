@@ -53,7 +53,7 @@ public sealed class DaemonOptionsLoaderTests
     {
         using var dir = new TempDir();
         var error = Assert.Throws<ConfigurationException>(() => Bind(dir.Path, ("Metrics:Lisen", "127.0.0.1:1")));
-        Assert.Equal("unknown configuration key 'Metrics:Lisen' (known keys in Metrics: Metrics:Listen)", error.Message);
+        Assert.Equal("unknown configuration key 'Metrics:Lisen' (known keys in Metrics: Metrics:AdminTokenFile, Metrics:Listen)", error.Message);
         var section = Assert.Throws<ConfigurationException>(() => Bind(dir.Path, ("Trainer:Rate", "1")));
         Assert.StartsWith("unknown configuration key 'Trainer:Rate' (known sections: ", section.Message);
     }
@@ -115,6 +115,9 @@ public sealed class DaemonOptionsLoaderTests
         Assert.Equal(embedded.Ingestion.AgentLogs, fromSample.Ingestion.AgentLogs);
         Assert.Equal(embedded.Ingestion.Transcripts, fromSample.Ingestion.Transcripts);
         Assert.Equal(embedded.Metrics, fromSample.Metrics);
+        Assert.Equal(embedded.Training, fromSample.Training);
+        Assert.Equal(embedded.Guard, fromSample.Guard);
+        Assert.Equal(embedded.Schedule, fromSample.Schedule);
     }
 
     [Fact]

@@ -65,6 +65,15 @@ public sealed class GuardPolicyTests
     }
 
     [Fact]
+    public void Without_validation_examples_the_decision_loss_is_not_compared_and_says_so()
+    {
+        var verdict = Policy.Decide(Report(10, double.NaN), Report(10, double.NaN));
+        Assert.True(verdict.Accepted);
+        Assert.Equal("decision loss not measured: no validation examples", verdict.Checks.Single(c => c.Name == "decision_loss").Explanation);
+        Assert.False(Policy.Decide(Report(10, 2), Report(10, double.NaN)).Accepted);
+    }
+
+    [Fact]
     public void A_probe_category_missing_after_the_run_fails()
     {
         Assert.False(Policy.Decide(Report(10, 2, null, ("p", 0.5)), Report(10, 1)).Accepted);

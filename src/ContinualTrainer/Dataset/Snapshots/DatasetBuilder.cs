@@ -41,10 +41,11 @@ public sealed class DatasetBuilder(StateDatabase database, TokenizerProfile prof
     public const double RehearsalSimilarityFloor = 0.3;
 
     /// <summary>Builds and stores the snapshot; returns its id.</summary>
+    /// <param name="replayFraction">Overrides <c>Dataset:ReplayFraction</c> (a run raises it after a rejection).</param>
     /// <exception cref="DatasetException">No examples were derived for the tokenizer, or none is new.</exception>
-    public async Task<long> BuildAsync(long seed, CancellationToken cancellationToken)
+    public async Task<long> BuildAsync(long seed, CancellationToken cancellationToken, double? replayFraction = null)
     {
-        var options = profile.Options;
+        var options = replayFraction is { } replay ? profile.Options with { ReplayFraction = replay } : profile.Options;
         var stream = corpus?.TrainingTokens(profile.Tokenizer);
         return await database.InTransactionAsync(async (connection, transaction, ct) =>
         {

@@ -63,6 +63,22 @@ public sealed class SnapshotStore(StateDatabase database)
             Deserialize<SnapshotSummary>(summary, id, "summary"), items);
     }
 
+    /// <summary>The accepted snapshots built for tokenizer <paramref name="fingerprint"/>, oldest first (what earlier runs taught).</summary>
+    public async Task<IReadOnlyList<long>> AcceptedIdsAsync(string fingerprint, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT s.id FROM dataset_snapshots s JOIN dataset_fingerprints f ON f.id = s.fingerprint_id
+            WHERE f.fingerprint = $fingerprint AND s.accepted_utc IS NOT NULL ORDER BY s.id
+            """;
+        command.Parameters.AddWithValue("$fingerprint", fingerprint);
+        var ids = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) ids.Add(reader.GetInt64(0));
+        return ids;
+    }
+
     /// <summary>
     /// Records that a training run on the snapshot was accepted: its trained examples stop being new and
     /// become what later snapshots rehearse. Returns false when it was already accepted.
