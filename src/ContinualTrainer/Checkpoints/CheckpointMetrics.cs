@@ -17,6 +17,7 @@ public sealed class CheckpointMetrics
     private long backlogBytes;
     private int backlogVersions;
     private int currentVersion = -1;
+    private int fellBack;
     private volatile IReadOnlyDictionary<string, long> rollbacks = RollbackReason.All.ToDictionary(r => r, _ => 0L);
 
     public CheckpointMetrics(MetricsRegistry registry)
@@ -33,7 +34,12 @@ public sealed class CheckpointMetrics
         foreach (var reason in RollbackReason.All) rollbacksTotal.WithLabels(reason).Observe(() => rollbacks.GetValueOrDefault(reason));
         registry.Gauge(P + "checkpoint_current_version", "The version number current points at (-1 before the first)")
             .Observe(() => Volatile.Read(ref currentVersion));
+        registry.Gauge(P + "checkpoint_startup_fallback", "1 when start-up could not serve current and fell back to an older version that verifies")
+            .Observe(() => Volatile.Read(ref fellBack));
     }
+
+    /// <summary>Whether the daemon serves a fallback because current failed verification at start-up.</summary>
+    public void SetFallback(bool value) => Volatile.Write(ref fellBack, value ? 1 : 0);
 
     /// <summary>Counts one upload attempt's outcome (<see cref="UploadVerified"/> or <see cref="UploadFailed"/>).</summary>
     public void CountUpload(string result) => uploads.WithLabels(result).Inc();

@@ -15,7 +15,8 @@ public sealed partial class CheckpointStartupService(
     DaemonOptions options,
     CheckpointRepository repository,
     StatusBoard board,
-    ILogger<CheckpointStartupService> logger) : BackgroundService
+    ILogger<CheckpointStartupService> logger,
+    CheckpointMetrics? metrics = null) : BackgroundService
 {
     public const string StatusFact = "checkpoint";
 
@@ -34,6 +35,7 @@ public sealed partial class CheckpointStartupService(
             board.SetFact(StatusFact, "checkpoints: verifying");
             if (options.Model.Base is { } baseModel) await repository.RegisterBaseAsync(baseModel, stoppingToken);
             var result = await repository.StartupAsync(stoppingToken);
+            metrics?.SetFallback(result.FallbackReason is not null);
             board.SetFact(StatusFact, result switch
             {
                 { Serving: null } => null,

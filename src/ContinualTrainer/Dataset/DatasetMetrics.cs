@@ -14,6 +14,8 @@ public sealed class DatasetMetrics
     private readonly Gauge distinct2;
     private readonly Gauge entropy;
     private readonly Gauge waiting;
+    private readonly Gauge tokens;
+    private readonly Gauge bySource;
 
     public DatasetMetrics(MetricsRegistry registry)
     {
@@ -23,6 +25,8 @@ public sealed class DatasetMetrics
         distinct2 = registry.Gauge(P + "dataset_distinct_2", "Distinct word bigrams over all word bigrams of the examples' decision texts");
         entropy = registry.Gauge(P + "dataset_category_entropy_bits", "Shannon entropy in bits of the examples' category distribution");
         waiting = registry.Gauge(P + "examples_waiting", "Decision examples not yet in an accepted training run");
+        tokens = registry.Gauge(P + "example_tokens", "Tokens of the decision examples, by part (decision: trained on; context: frozen)", "part");
+        bySource = registry.Gauge(P + "examples_by_source", "Decision examples by the source format they were ingested from", "source_type");
     }
 
     public void Update(DatasetStats stats)
@@ -31,6 +35,9 @@ public sealed class DatasetMetrics
         distinct2.Set(stats.Distinct2);
         entropy.Set(stats.CategoryEntropy);
         waiting.Set(stats.ExamplesWaiting);
+        tokens.WithLabels("decision").Set(stats.DecisionTokens);
+        tokens.WithLabels("context").Set(stats.ContextTokens);
+        foreach (var (source, count) in stats.BySource) bySource.WithLabels(source).Set(count);
     }
 
     /// <summary>The status line's part for the examples, e.g. <c>1,234 examples</c>.</summary>

@@ -167,6 +167,7 @@ public sealed partial class TrainingRunner(
             await runs.SaveAdaptationAsync(adaptation.AfterAcceptance(options.Dataset.ReplayFraction), CancellationToken.None);
             await runs.UpdateAsync(runId, CancellationToken.None, ("version_after", published.Version));
             metrics.LastSuccess.Set(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+            board.SetFact(CheckpointStartupService.StatusFact, $"model v{published.Version}");
             metrics.ServingRatio.Set(after.GeneralPerplexity / before.GeneralPerplexity);
             return await FinishAsync(summary with { VersionAfter = published.Version }, RunResult.Accepted, $"published v{published.Version}", clock, CancellationToken.None);
         }

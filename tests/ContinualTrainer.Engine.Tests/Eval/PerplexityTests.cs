@@ -21,7 +21,8 @@ public sealed unsafe class PerplexityTests
         var (nll, predicted) = OneWindowAtATime(model, tokens, window);
         Assert.Equal(predicted, result.TokensPredicted);
         Assert.Equal(nll / predicted, result.MeanNll, 1e-5);
-        Assert.Equal(Math.Exp(nll / predicted), result.Perplexity, 1e-4);
+        // Relative: perplexities here are in the hundreds, and sgemm's summation order depends on its thread split.
+        Assert.InRange(result.Perplexity / Math.Exp(nll / predicted), 1 - 1e-5, 1 + 1e-5);
     }
 
     [Fact]

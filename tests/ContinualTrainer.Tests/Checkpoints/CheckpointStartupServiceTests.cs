@@ -9,12 +9,12 @@ namespace ContinualTrainer.Tests.Checkpoints;
 
 public sealed class CheckpointStartupServiceTests
 {
-    private static async Task<(StartupResult Result, StatusBoard Board)> StartAsync(CheckpointHarness h, string? baseModel)
+    private static async Task<(StartupResult Result, StatusBoard Board)> StartAsync(CheckpointHarness h, string? baseModel, CheckpointMetrics? metrics = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Model:Base"] = baseModel }).Build();
         var options = DaemonOptionsLoader.Bind(configuration, null, h.Dir.File("state"));
         var board = new StatusBoard();
-        var service = new CheckpointStartupService(options, h.Repository, board, NullLogger<CheckpointStartupService>.Instance);
+        var service = new CheckpointStartupService(options, h.Repository, board, NullLogger<CheckpointStartupService>.Instance, metrics);
         await service.StartAsync(CancellationToken.None);
         try
         {
@@ -49,9 +49,11 @@ public sealed class CheckpointStartupServiceTests
         await h.PublishAsync(12);
         CheckpointHarness.FlipByte(Path.Combine(h.Local.VersionDirectory(1), "model.safetensors"));
 
-        var (result, board) = await StartAsync(h, null);
+        var registry = new ContinualTrainer.Metrics.MetricsRegistry();
+        var (result, board) = await StartAsync(h, null, new CheckpointMetrics(registry));
 
         Assert.Equal((0, 1), (result.Serving!.Version, result.FellBackFrom!.Value));
         Assert.Contains("model v0 (FELL BACK from v1: it failed verification)", board.Line);
+        Assert.Contains("continual_trainer_checkpoint_startup_fallback 1\n", registry.Render());
     }
 }
