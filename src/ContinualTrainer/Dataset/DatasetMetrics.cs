@@ -15,7 +15,6 @@ public sealed class DatasetMetrics
     private readonly Gauge entropy;
     private readonly Gauge waiting;
     private readonly Gauge tokens;
-    private readonly Gauge bySource;
 
     public DatasetMetrics(MetricsRegistry registry)
     {
@@ -26,7 +25,6 @@ public sealed class DatasetMetrics
         entropy = registry.Gauge(P + "dataset_category_entropy_bits", "Shannon entropy in bits of the examples' category distribution");
         waiting = registry.Gauge(P + "examples_waiting", "Decision examples not yet in an accepted training run");
         tokens = registry.Gauge(P + "example_tokens", "Tokens of the decision examples, by part (decision: trained on; context: frozen)", "part");
-        bySource = registry.Gauge(P + "examples_by_source", "Decision examples by the source format they were ingested from", "source_type");
     }
 
     public void Update(DatasetStats stats)
@@ -37,7 +35,6 @@ public sealed class DatasetMetrics
         waiting.Set(stats.ExamplesWaiting);
         tokens.WithLabels("decision").Set(stats.DecisionTokens);
         tokens.WithLabels("context").Set(stats.ContextTokens);
-        foreach (var (source, count) in stats.BySource) bySource.WithLabels(source).Set(count);
     }
 
     /// <summary>The status line's part for the examples, e.g. <c>1,234 examples</c>.</summary>
