@@ -220,7 +220,7 @@ public sealed partial class TrainingRunner(
                 metrics.TrainingLoss.Set(result.Loss);
                 var tokensPerSecond = tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 metrics.TokensPerSecond.Set(tokensPerSecond);
-                var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / step * (totalSteps - step));
+                var eta = TimeSpan.FromSeconds(Math.Round(clock.Elapsed.TotalSeconds / step * (totalSteps - step)));
                 board.SetFact("run", $"run {runId}: step {step}/{totalSteps}, loss {result.Loss:F3}, {tokensPerSecond:F0} tokens/s, ETA {eta:hh\\:mm\\:ss}");
                 if (clock.Elapsed - lastReport >= ProgressInterval || step == totalSteps)
                 {
