@@ -65,4 +65,24 @@ public sealed class PerplexityCommandTests
         Assert.True(result.RootElement.GetProperty("s_per_batch").GetDouble() > 0);
         Assert.True(result.RootElement.GetProperty("peak_working_set_mb").GetDouble() > 0);
     }
+
+    [SharedTheory]
+    [InlineData("frozen", "lora", "adamw")]
+    [InlineData("full", "full", "apollo-mini")]
+    public async Task Bench_train_reports_throughput_and_optimizer_state_as_json(string mode, string method, string optimizer)
+    {
+        var (code, stdout, stderr) = await Run("bench", "train", "--config", SharedFixtures.Path("fixtures", "models", "tiny-llama", "config.json"),
+            "--mode", mode, "--method", method, "--optimizer", optimizer, "--batch", "2", "--seq", "32", "--decision", "8", "--seconds", "1", "--json");
+        Assert.True(code == 0, stderr);
+        using var result = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
+        Assert.True(result.RootElement.GetProperty("tokens_per_s").GetDouble() > 0, stdout);
+    }
+
+    [Fact]
+    public async Task Bench_train_refuses_an_unknown_mode()
+    {
+        var (code, _, stderr) = await Run("bench", "train", "--config", "x.json", "--mode", "sideways");
+        Assert.Equal(2, code);
+        Assert.Contains("sideways", stderr);
+    }
 }
