@@ -4,9 +4,13 @@ namespace ContinualTrainer.Engine.Training;
 /// One training sequence: token ids and a per-token loss mask. <c>LossMask[t]</c> marks token t as a decision
 /// token, predicted from the tokens before it (so position t - 1 is in the loss; the mask of token 0 is ignored:
 /// nothing predicts it). A replay window of plain text is <see cref="LanguageModel"/>: every token after the first.
+/// An example with a <see cref="Reference"/> is anchored: the functional anchor pulls its next-token distributions
+/// toward the cached ones.
 /// </summary>
 public sealed record TrainingExample
 {
+    private readonly ReferenceDistribution? reference;
+
     public TrainingExample(IReadOnlyList<int> tokens, IReadOnlyList<bool> lossMask)
     {
         ArgumentNullException.ThrowIfNull(tokens);
@@ -37,6 +41,18 @@ public sealed record TrainingExample
 
     /// <summary>Tokens in the loss (the mask of token 0 does not count).</summary>
     public int DecisionCount { get; }
+
+    /// <summary>The starting model's distributions at the decision tokens (one row each), or null when not anchored.</summary>
+    public ReferenceDistribution? Reference
+    {
+        get => reference;
+        init
+        {
+            if (value is not null && value.Rows != DecisionCount)
+                throw new ArgumentException($"a reference distribution of {value.Rows} rows for an example of {DecisionCount} decision tokens");
+            reference = value;
+        }
+    }
 
     /// <summary>Plain language modelling: every token but the first is in the loss.</summary>
     public static TrainingExample LanguageModel(IReadOnlyList<int> tokens) =>

@@ -11,7 +11,9 @@ namespace ContinualTrainer.Engine.Training;
 /// adapters), in <see cref="TrainingMode.Full"/> or <see cref="TrainingMode.Frozen"/> mode, with gradient
 /// accumulation over micro-batches, global-norm clipping and the given optimizer. The loss of a micro-batch is
 /// the mean next-token cross-entropy over its decision tokens, with logits computed only at the positions that
-/// predict one. Arenas are sized by the largest micro-batch seen so far and reused; in frozen mode the trained
+/// predict one; forgetting guards add to it: the functional anchor (<see cref="AnchorWeight"/>, on examples with a
+/// <see cref="TrainingExample.Reference"/>) and penalties on the parameters (<see cref="Regularizers"/>, e.g. EWC).
+/// Arenas are sized by the largest micro-batch seen so far and reused; in frozen mode the trained
 /// arena covers only the trained part of each row. For a fixed seed and thread count, results are bit-identical
 /// from run to run.
 /// </summary>
@@ -29,6 +31,11 @@ public sealed unsafe class TrainingSession : IDisposable
     private KvCache? cache;
     private float[] losses = [];
     private float[] logSumExp = [];
+    private float[] anchorWeights = [];     // (P)
+    private float[] anchorKl = [];          // (P)
+    private int[] anchorIds = [];           // (P, K)
+    private float[] anchorLogProbs = [];    // (P, K)
+    private float[] anchorLogRest = [];     // (P)
 
     /// <param name="model">The model; its weights are updated in place by full fine-tuning and never by LoRA.</param>
     /// <param name="options">Mode, clipping and weight decay.</param>
@@ -77,14 +84,28 @@ public sealed unsafe class TrainingSession : IDisposable
     /// </summary>
     public KernelProfiler? Profiler { get; set; }
 
+    /// <summary>
+    /// Weight of the functional anchor: every decision row of an example with a <see cref="TrainingExample.Reference"/>
+    /// adds AnchorWeight · KL(p_ref ‖ p_model) over the reference's top-k + rest buckets to its cross-entropy (the
+    /// micro-batch loss stays a mean over decision rows). 0 (the default) turns the anchor off.
+    /// </summary>
+    public float AnchorWeight
+    {
+        get;
+        set => field = value >= 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the anchor weight must be finite and ≥ 0");
+    }
+
+    /// <summary>Penalties on the parameters (e.g. <see cref="ElasticWeightConsolidation"/>) added to every step's averaged gradient, before clipping.</summary>
+    public IList<IGradientRegularizer> Regularizers { get; } = new List<IGradientRegularizer>();
+
     /// <summary>Bytes of the activation, gradient and cache arenas allocated so far.</summary>
     public long ArenaBytes { get; private set; }
 
     /// <summary>
     /// One optimizer step over <paramref name="microBatches"/>: gradients are zeroed, each micro-batch adds the
-    /// gradient of its own mean loss, the sum is averaged, clipped (when <see cref="TrainingOptions.MaxGradNorm"/>
-    /// is set) and handed to the optimizer with <paramref name="learningRate"/>. A non-finite gradient norm skips
-    /// the update.
+    /// gradient of its own mean loss, the sum is averaged, the <see cref="Regularizers"/> add their gradients, the
+    /// result is clipped (when <see cref="TrainingOptions.MaxGradNorm"/> is set) and handed to the optimizer with
+    /// <paramref name="learningRate"/>. A non-finite gradient norm skips the update.
     /// </summary>
     public TrainingStepResult Step(IReadOnlyList<IReadOnlyList<TrainingExample>> microBatches, double learningRate)
     {
@@ -103,6 +124,7 @@ public sealed unsafe class TrainingSession : IDisposable
         }
         tick = Start();
         Gradients.AverageMicroBatches(parameters, microBatches.Count);
+        foreach (var regularizer in Regularizers) regularizer.AddGradient(parameters);
         var norm = Options.MaxGradNorm is { } maxNorm ? Gradients.ClipGlobalNorm(parameters, maxNorm) : Gradients.GlobalNorm(parameters);
         Stop("clip", tick);
         var applied = double.IsFinite(norm);
@@ -119,8 +141,8 @@ public sealed unsafe class TrainingSession : IDisposable
     public TrainingStepResult Step(IReadOnlyList<TrainingExample> batch, double learningRate) => Step([batch], learningRate);
 
     /// <summary>
-    /// Adds the gradient of <paramref name="microBatch"/>'s mean masked loss to the current gradients (no
-    /// optimizer step) and returns that loss.
+    /// Adds the gradient of <paramref name="microBatch"/>'s mean masked loss (with the anchor's term when
+    /// <see cref="AnchorWeight"/> &gt; 0) to the current gradients (no optimizer step) and returns that loss.
     /// </summary>
     public double AccumulateGradients(IReadOnlyList<TrainingExample> microBatch) =>
         AccumulateGradients(microBatch, BatchPlan.Create(microBatch, Options.Mode));
@@ -207,12 +229,28 @@ public sealed unsafe class TrainingSession : IDisposable
         {
             model.Forward(trainedActs!, batch, plan.LogitRows, store, trainedLora);
             var tick = Start();
-            var loss = CrossEntropySum(trainedActs!, plan) / plan.LogitRows.Length;
-            fixed (float* lse = logSumExp)
+            var rows = plan.LogitRows.Length;
+            var loss = CrossEntropySum(trainedActs!, plan);
+            if (AnchorWeight > 0 && examples.Any(e => e.Reference is not null))
             {
-                CrossEntropy.Backward(trainedActs!.Logits, trainedActs.Logits, lse, plan.Targets, 1f / plan.LogitRows.Length,
-                    plan.LogitRows.Length, model.Config.VocabSize);
+                var k = FillAnchor(examples, rows);
+                fixed (float* lse = logSumExp, weights = anchorWeights, kl = anchorKl, logProbs = anchorLogProbs, logRest = anchorLogRest)
+                fixed (int* ids = anchorIds)
+                {
+                    AnchorKernel.Forward(kl, trainedActs!.Logits, lse, ids, logProbs, logRest, weights, rows, model.Config.VocabSize, k);
+                    for (var i = 0; i < rows; i++) loss += weights[i] * (double)kl[i];
+                    AnchorKernel.Backward(trainedActs.Logits, trainedActs.Logits, lse, plan.Targets, ids, logProbs, logRest, weights,
+                        1f / rows, rows, model.Config.VocabSize, k);
+                }
             }
+            else
+            {
+                fixed (float* lse = logSumExp)
+                {
+                    CrossEntropy.Backward(trainedActs!.Logits, trainedActs.Logits, lse, plan.Targets, 1f / rows, rows, model.Config.VocabSize);
+                }
+            }
+            loss /= rows;
             Stop("cross_entropy", tick);
             model.Backward(trainedActs, grads!, parameterGradients, batch, plan.LogitRows, store, trainedLora);
             return loss;
@@ -221,6 +259,43 @@ public sealed unsafe class TrainingSession : IDisposable
         {
             model.Profiler = null;
         }
+    }
+
+    // Lays out the anchored examples' references row by row (unanchored rows get weight 0); returns their top-k.
+    private int FillAnchor(IReadOnlyList<TrainingExample> examples, int rows)
+    {
+        var k = examples.First(e => e.Reference is not null).Reference!.TopK;
+        if (anchorWeights.Length < rows || anchorIds.Length < rows * k)
+        {
+            anchorWeights = new float[rows];
+            anchorKl = new float[rows];
+            anchorLogRest = new float[rows];
+            anchorIds = new int[rows * k];
+            anchorLogProbs = new float[rows * k];
+        }
+        var row = 0;
+        for (var b = 0; b < examples.Count; b++)
+        {
+            var (count, reference) = (examples[b].DecisionCount, examples[b].Reference);
+            if (reference is null)
+            {
+                anchorWeights.AsSpan(row, count).Clear();
+                anchorIds.AsSpan(row * k, count * k).Clear();
+                anchorLogProbs.AsSpan(row * k, count * k).Clear();
+                anchorLogRest.AsSpan(row, count).Clear();
+            }
+            else
+            {
+                if (reference.TopK != k)
+                    throw new ArgumentException($"example {b} of the micro-batch has a top-{reference.TopK} reference, another one top-{k}: one micro-batch needs one top-k");
+                anchorWeights.AsSpan(row, count).Fill(AnchorWeight);
+                reference.Ids.CopyTo(anchorIds, row * k);
+                reference.LogProbs.CopyTo(anchorLogProbs, row * k);
+                reference.LogRest.CopyTo(anchorLogRest, row);
+            }
+            row += count;
+        }
+        return k;
     }
 
     // Sum of the per-row cross-entropies of the logits in `acts`; leaves the log-sum-exps in logSumExp.

@@ -53,6 +53,28 @@ public sealed record TrainingRunOptions
     /// <summary><c>Training:ApolloRank</c>: projection rank of APOLLO (APOLLO-Mini always uses 1).</summary>
     public int ApolloRank { get; init; } = 256;
 
+    /// <summary>
+    /// <c>Training:EwcWeight</c>: λ of elastic weight consolidation, the penalty λ/2 Σ F (θ − θ*)² toward the run's
+    /// starting parameters with a diagonal Fisher F of general text kept online across runs; 0 (default) turns it off.
+    /// With LoRA it weighs the adapters' drift from their starting point.
+    /// </summary>
+    public double EwcWeight { get; init; }
+
+    /// <summary><c>Training:EwcDecay</c>: the stored Fisher is multiplied by this before the run's own estimate is added.</summary>
+    public double EwcDecay { get; init; } = 0.9;
+
+    /// <summary><c>Training:EwcBatches</c>: replay windows (one per micro-batch) the run's Fisher estimate averages.</summary>
+    public int EwcBatches { get; init; } = 16;
+
+    /// <summary>
+    /// <c>Training:AnchorWeight</c>: weight of the functional anchor, KL(starting model ‖ trained model) of the
+    /// next-token distributions on the replay windows, added to their loss; 0 (default) turns it off.
+    /// </summary>
+    public double AnchorWeight { get; init; }
+
+    /// <summary><c>Training:AnchorTopK</c>: reference tokens cached per position (the rest share one bucket).</summary>
+    public int AnchorTopK { get; init; } = 16;
+
     /// <summary><c>Training:MaxMemoryMb</c>: a run whose estimated peak memory is larger is refused before it starts.</summary>
     public int MaxMemoryMb { get; init; } = 16384;
 
@@ -93,6 +115,11 @@ public sealed record TrainingRunOptions
             LoraTargets = parsed,
             UseRsLora = reader.GetBool("Training:UseRsLora", false),
             ApolloRank = reader.GetInt("Training:ApolloRank", 256, 1, 65536),
+            EwcWeight = reader.GetDouble("Training:EwcWeight", 0, 0, 1e12),
+            EwcDecay = reader.GetDouble("Training:EwcDecay", 0.9, 0, 1),
+            EwcBatches = reader.GetInt("Training:EwcBatches", 16, 1, 4096),
+            AnchorWeight = reader.GetDouble("Training:AnchorWeight", 0, 0, 1000),
+            AnchorTopK = reader.GetInt("Training:AnchorTopK", 16, 1, 1024),
             MaxMemoryMb = reader.GetInt("Training:MaxMemoryMb", 16384, 64, 1 << 24),
             Threads = reader.GetInt("Training:Threads", 0, 0, 1024),
         };

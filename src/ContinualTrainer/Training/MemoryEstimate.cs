@@ -6,7 +6,7 @@ namespace ContinualTrainer.Training;
 /// <summary>
 /// A run's peak memory, estimated before it starts from the model shape and the Training settings: the weights
 /// (and a second copy for the after-evaluation), gradients and optimizer state of what is trained, and the
-/// activations of one micro-batch (kept for the backward) and their gradients.
+/// activations of one micro-batch (kept for the backward) and their gradients, and EWC's Fisher and anchor values.
 /// </summary>
 public static class MemoryEstimate
 {
@@ -32,7 +32,9 @@ public static class MemoryEstimate
         }
         var perToken = config.NumLayers * (6 * c + qkv + config.QDim + 3 * inner) + c;
         long activations = 2L * perToken * training.BatchTokens + (long)training.BatchTokens * config.VocabSize / 4;
-        return BaseBytes + 4 * (2 * weights + trainable + optimizerState + activations);
+        // EWC keeps the Fisher and the run's starting values of every trainable parameter (and a third copy while estimating).
+        var ewc = training.EwcWeight > 0 ? 3 * trainable : 0;
+        return BaseBytes + 4 * (2 * weights + trainable + optimizerState + activations + ewc);
     }
 
     public static long PeakMegabytes(ModelConfig config, TrainingRunOptions training) => (PeakBytes(config, training) + (1 << 20) - 1) >> 20;

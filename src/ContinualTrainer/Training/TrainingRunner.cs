@@ -7,6 +7,7 @@ using ContinualTrainer.Dataset;
 using ContinualTrainer.Dataset.General;
 using ContinualTrainer.Dataset.Snapshots;
 using ContinualTrainer.Engine.Analysis;
+using ContinualTrainer.Engine.IO;
 using ContinualTrainer.Engine.Kernels;
 using ContinualTrainer.Engine.Lora;
 using ContinualTrainer.Engine.Model;
@@ -86,7 +87,7 @@ public sealed partial class TrainingRunner(
             var snapshotId = await new DatasetBuilder(database, profile, corpus).BuildAsync(training.Seed + runId, cancellationToken, adaptation.ReplayFraction);
             await runs.UpdateAsync(runId, cancellationToken, ("snapshot_id", snapshotId));
             var reader = await SnapshotReader.OpenAsync(database, snapshotId, profile, corpus, cancellationToken);
-            var trainItems = reader.TrainingItems().Select(ToExample).ToList();
+            var trainItems = reader.TrainingItems().ToList();
             var data = await EvaluationDataAsync(reader, profile, corpus, snapshotId, cancellationToken);
 
             // 2. Evaluate the current model
@@ -111,7 +112,7 @@ public sealed partial class TrainingRunner(
             // 3. Train
             var adapters = training.IsLora ? CreateAdapters(model.Config, runId) : null;
             using var adaptersScope = adapters;
-            var trained = await TrainAsync(runId, model, adapters, trainItems, learningRate, cancellationToken);
+            var (trained, fisher) = await TrainAsync(runId, model, adapters, trainItems, learningRate, cancellationToken);
             summary = summary with { TrainTokens = trained };
 
             // 4. Evaluate the model as it will be stored
@@ -164,6 +165,7 @@ public sealed partial class TrainingRunner(
                     $"v{published.Version} rolled back after publication: {published.RolledBackBecause}", clock, CancellationToken.None);
             }
             await new SnapshotStore(database).MarkAcceptedAsync(snapshotId, CancellationToken.None);
+            if (fisher is not null) SaveFisher(fisher);
             await runs.SaveAdaptationAsync(adaptation.AfterAcceptance(options.Dataset.ReplayFraction), CancellationToken.None);
             await runs.UpdateAsync(runId, CancellationToken.None, ("version_after", published.Version));
             metrics.LastSuccess.Set(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
@@ -187,9 +189,26 @@ public sealed partial class TrainingRunner(
         }
     }
 
-    private async Task<long> TrainAsync(long runId, TransformerModel model, LoraAdapters? adapters, List<TrainingExample> items, double learningRate, CancellationToken cancellationToken)
+    /// <summary>The online Fisher estimate of EWC, kept across runs (written when a run is accepted).</summary>
+    private string FisherPath => Path.Combine(options.Paths.State, "ewc", "fisher.safetensors");
+
+    /// <summary>Trains on the snapshot's items; returns the tokens seen and the run's EWC Fisher estimate (null without EWC).</summary>
+    private async Task<(long Tokens, FisherInformation? Fisher)> TrainAsync(long runId, TransformerModel model, LoraAdapters? adapters,
+        IReadOnlyList<TrainingItem> snapshotItems, double learningRate, CancellationToken cancellationToken)
     {
         var training = options.Training;
+        var plain = snapshotItems.Select(ToExample).ToList();
+        var replay = Enumerable.Range(0, snapshotItems.Count).Where(i => snapshotItems[i].Kind == SnapshotItemKind.Replay).ToList();
+        var items = plain;
+        if (training.AnchorWeight > 0 && replay.Count > 0)
+        {
+            if (training.AnchorTopK >= model.Config.VocabSize)
+                throw new RunFailedException($"Training:AnchorTopK = {training.AnchorTopK} must be smaller than the vocabulary ({model.Config.VocabSize})");
+            board.SetFact("run", $"run {runId}: caching the anchor's reference distributions");
+            var anchored = FunctionalAnchor.Attach(model, adapters, [.. replay.Select(i => plain[i])], training.AnchorTopK);
+            items = [.. plain];
+            for (var j = 0; j < replay.Count; j++) items[replay[j]] = anchored[j];
+        }
         var microBatches = Pack(items, training.BatchTokens);
         var stepsPerEpoch = (microBatches.Count + training.GradientAccumulation - 1) / training.GradientAccumulation;
         var totalSteps = Math.Max(1, stepsPerEpoch * training.Epochs);
@@ -202,6 +221,16 @@ public sealed partial class TrainingRunner(
         using var session = new TrainingSession(model,
             new EngineTrainingOptions(training.Mode == "full" ? TrainingMode.Full : TrainingMode.Frozen, training.MaxGradNorm > 0 ? training.MaxGradNorm : null, training.WeightDecay),
             CreateOptimizer, adapters);
+        FisherInformation? fisher = null;
+        if (training.EwcWeight > 0)
+        {
+            board.SetFact("run", $"run {runId}: estimating the Fisher information for EWC");
+            var fresh = replay.Count > 0 ? FisherInformation.Estimate(session, [.. replay.Take(training.EwcBatches).Select(i => plain[i])]) : null;
+            fisher = FisherInformation.Combine(ReadFisher(session.Parameters), fresh, training.EwcDecay);
+            if (fisher is not null) session.Regularizers.Add(new ElasticWeightConsolidation(session.Parameters, fisher, training.EwcWeight));
+            LogEwc(logger, runId, fresh?.Windows ?? 0, fisher?.Windows ?? 0);
+        }
+        if (training.AnchorWeight > 0 && replay.Count > 0) session.AnchorWeight = (float)training.AnchorWeight;
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         long tokens = 0;
@@ -231,7 +260,38 @@ public sealed partial class TrainingRunner(
                 }
             }
         }
-        return tokens;
+        return (tokens, fisher);
+    }
+
+    /// <summary>Keeps the accepted run's Fisher estimate for the next run; a failure to write it does not undo the publication.</summary>
+    private void SaveFisher(FisherInformation fisher)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(FisherPath)!);
+            fisher.Save(FisherPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogFisherNotSaved(logger, FisherPath, e.Message);
+        }
+    }
+
+    /// <summary>The stored Fisher estimate when it fits these parameters; null when there is none, or it is unreadable or for other parameters.</summary>
+    private FisherInformation? ReadFisher(IReadOnlyList<OptimizerParameter> parameters)
+    {
+        if (!File.Exists(FisherPath)) return null;
+        try
+        {
+            var stored = FisherInformation.Load(FisherPath);
+            if (stored.Matches(parameters)) return stored;
+            LogFisherDropped(logger, FisherPath, "it was estimated for other trainable parameters");
+        }
+        catch (SafeTensorsFormatException e)
+        {
+            LogFisherDropped(logger, FisherPath, e.Message);
+        }
+        return null;
     }
 
     private IOptimizer CreateOptimizer(IReadOnlyList<OptimizerParameter> parameters) => options.Training.Optimizer switch
@@ -391,6 +451,15 @@ public sealed partial class TrainingRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "run {RunId}: step {Step}/{Total}, loss {Loss:F4}, {TokensPerSecond:F0} tokens/s, ETA {Eta}")]
     private static partial void LogProgress(ILogger logger, long runId, int step, int total, double loss, double tokensPerSecond, TimeSpan eta);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "run {RunId}: EWC Fisher from {Fresh} new replay windows, {Total} counting earlier runs")]
+    private static partial void LogEwc(ILogger logger, long runId, long fresh, long total);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the stored EWC Fisher estimate {Path} is not used and will be replaced: {Reason}")]
+    private static partial void LogFisherDropped(ILogger logger, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not write the EWC Fisher estimate {Path}: {Reason}")]
+    private static partial void LogFisherNotSaved(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "run {RunId} {Decision}: {Summary}")]
     private static partial void LogVerdict(ILogger logger, long runId, string decision, string summary);
