@@ -5,6 +5,7 @@ using System.Text.Json;
 using ContinualTrainer.Engine.Blas;
 using ContinualTrainer.Engine.Kernels;
 using ContinualTrainer.Engine.Model;
+using ContinualTrainer.Metrics;
 
 namespace ContinualTrainer.Cli.Bench;
 
@@ -51,7 +52,7 @@ public static class BenchEvalCommand
             output.WriteLine($"model: {config.Architecture}, {model.Parameters.Count / 1e6:F1}M parameters (random), vocab {config.VocabSize}");
             output.WriteLine($"blas: {Gemm.Provider}; threads {Parallelism.Threads}");
             var result = Measure(model, bsz, t, seconds, parseResult.GetValue(Profile) ? output : null);
-            var peakMb = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+            var peakMb = PeakMemory.Megabytes();
             output.WriteLine($"batch ({bsz}, {t}): {result.SecondsPerBatch:F3} s/batch, {result.TokensPerSecond:F1} tokens/s over {result.Batches} batches ({result.CpuSecondsPerBatch:F3} CPU s/batch); peak working set {peakMb:F0} MB");
             if (parseResult.GetValue(Json))
             {

@@ -6,6 +6,7 @@ using ContinualTrainer.Engine.Blas;
 using ContinualTrainer.Engine.Kernels;
 using ContinualTrainer.Engine.Lora;
 using ContinualTrainer.Engine.Model;
+using ContinualTrainer.Metrics;
 using ContinualTrainer.Engine.Optim;
 using ContinualTrainer.Engine.Training;
 
@@ -88,7 +89,7 @@ public static class BenchTrainCommand
             output.WriteLine($"blas: {Gemm.Provider}; threads {Parallelism.Threads}");
 
             var result = Measure(session, bsz, t, d, parseResult.GetValue(Seconds), parseResult.GetValue(Profile) ? output : null);
-            var peakMb = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+            var peakMb = PeakMemory.Megabytes();
             var stateMb = session.Optimizer.StateBytes / (1024.0 * 1024.0);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"step (B={bsz}, T={t}, D={d}): {result.SecondsPerStep:F3} s/step, {1 / result.SecondsPerStep:F3} steps/s, {result.TokensPerSecond:F1} tokens/s over {result.Steps} steps ({result.CpuSecondsPerStep:F3} CPU s/step)"));
