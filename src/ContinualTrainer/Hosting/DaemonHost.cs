@@ -107,7 +107,7 @@ public static partial class DaemonHost
         services.AddDataset(options);
         services.AddCheckpoints(options);
         services.AddTraining(options);
-        services.AddTrainingSchedule(options);
+        services.AddTrainingSchedule(options, database);
         services.AddAdminApi();
         services.AddHostedService(sp => new WatchdogService(
             sp.GetRequiredService<SystemdNotifier>(), sp.GetRequiredService<LoopHealth>(), WatchdogSettings.FromEnvironment(),

@@ -33,6 +33,10 @@ public sealed class StateDatabase
     }
 
     public string Path { get; }
+
+    /// <summary>The connection string (busy timeout included) for components that open their own connections: Quartz's job store.</summary>
+    public string ConnectionString => connectionString;
+
     public IReadOnlyList<Migration> Migrations { get; }
     public int KnownVersion => Migrations.Count == 0 ? 0 : Migrations[^1].Version;
 

@@ -8,29 +8,26 @@ using Quartz;
 namespace ContinualTrainer.Training;
 
 /// <summary>
-/// Starts runs in the daemon: Quartz fires <see cref="TrainingRunJob"/> on <c>Schedule:Cron</c>; at start-up a
-/// scheduled time that passed while the daemon was down fires once (the last scheduled fire is kept in the state
-/// database, because the in-memory job store forgets it); run requests (<c>train --now</c>, <c>POST /api/train</c>)
+/// Starts runs in the daemon: Quartz fires <see cref="TrainingRunJob"/> on <c>Schedule:Cron</c> (its job store is in the
+/// state database, so a scheduled time that passed while the daemon was down fires once at start-up); run requests (<c>train --now</c>, <c>POST /api/train</c>)
 /// are claimed at once (API) or within a second (another process). Runs left "running" by a crash are marked interrupted first.
 /// </summary>
 public sealed partial class TrainingScheduler(
     DaemonOptions options,
     ISchedulerFactory schedulers,
     RunStore runs,
-    MetaStore meta,
     RunMetrics metrics,
     RunRequestSignal requests,
     ILogger<TrainingScheduler> logger) : BackgroundService
 {
-    public const string LastFireKey = "schedule.last_fire_utc";
     public static readonly TimeSpan RequestPoll = TimeSpan.FromSeconds(1);
     private readonly CancellationTokenSource stopping = new();
 
     /// <summary>Cancelled when the daemon stops: a run in progress ends as interrupted.</summary>
     public CancellationToken Stopping => stopping.Token;
 
-    public async Task RecordScheduledFireAsync(CancellationToken cancellationToken) =>
-        await meta.SetAsync(LastFireKey, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), cancellationToken);
+    /// <summary>Logs that Quartz is firing a scheduled time missed while the daemon was down.</summary>
+    public void LogMisfire(DateTimeOffset missed) => LogMisfire(logger, missed);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,22 +40,8 @@ public sealed partial class TrainingScheduler(
             metrics.LastSuccess.Set(finished.ToUnixTimeMilliseconds() / 1000.0);
 
         var scheduler = await schedulers.GetScheduler(stoppingToken);
-        var next = new CronExpression(schedule.Cron, schedule.TimeZone).GetNextValidTimeAfter(DateTimeOffset.UtcNow);
-        LogScheduled(logger, schedule.Cron, schedule.TimeZone.Id, next);
-
-        // A scheduled time missed while the daemon was down fires once now.
-        var lastFire = await meta.GetAsync(LastFireKey, stoppingToken);
-        if (lastFire is null) await RecordScheduledFireAsync(stoppingToken);
-        else
-        {
-            var previous = new CronExpression(schedule.Cron, schedule.TimeZone).GetPreviousValidTimeBefore(DateTimeOffset.UtcNow);
-            if (previous is { } missed && missed > DateTimeOffset.Parse(lastFire, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind))
-            {
-                LogMisfire(logger, missed);
-                await RecordScheduledFireAsync(stoppingToken);
-                await scheduler.TriggerJob(TrainingRunJob.Key, new JobDataMap { [TrainingRunJob.TriggerData] = RunTrigger.Misfire.Name() }, stoppingToken);
-            }
-        }
+        var next = await EnsureCronTriggerAsync(scheduler, stoppingToken);
+        LogScheduled(logger, schedule.Cron, schedule.TimeZone.Id, next < DateTimeOffset.UtcNow ? "now (a scheduled time was missed while the daemon was down)" : $"{next:u}");
 
         // Requests: one run serves every request pending when it starts.
         long? queued = null;
@@ -87,6 +70,27 @@ public sealed partial class TrainingScheduler(
         }
     }
 
+    /// <summary>
+    /// Keeps the stored cron trigger when it has the configured cron and time zone — so a fire time that passed while the
+    /// daemon was down is still in the store, and Quartz's misfire handling fires it once now — and replaces it otherwise.
+    /// </summary>
+    private async Task<DateTimeOffset?> EnsureCronTriggerAsync(IScheduler scheduler, CancellationToken cancellationToken)
+    {
+        var schedule = options.Schedule;
+        if (await scheduler.GetTrigger(TrainingRunJob.ScheduleTrigger, cancellationToken) is ICronTrigger stored
+            && stored.CronExpressionString == schedule.Cron && stored.TimeZone.Id == schedule.TimeZone.Id)
+            return stored.NextFireTimeUtc;
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(TrainingRunJob.ScheduleTrigger)
+            .ForJob(TrainingRunJob.Key)
+            .UsingJobData(TrainingRunJob.TriggerData, RunTrigger.Schedule.Name())
+            .WithCronSchedule(schedule.Cron, c => c.InTimeZone(schedule.TimeZone).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+            .Build();
+        return await scheduler.Exists(TrainingRunJob.ScheduleTrigger, cancellationToken)
+            ? await scheduler.RescheduleJob(TrainingRunJob.ScheduleTrigger, trigger, cancellationToken)
+            : await scheduler.ScheduleJob(trigger, cancellationToken: cancellationToken);
+    }
+
     public override void Dispose()
     {
         stopping.Dispose();
@@ -96,8 +100,8 @@ public sealed partial class TrainingScheduler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} run(s) were still marked running from before: now interrupted (nothing was published), retried at the next trigger")]
     private static partial void LogAbandoned(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "training scheduled by cron '{Cron}' ({Zone}); next run {Next:u}")]
-    private static partial void LogScheduled(ILogger logger, string cron, string zone, DateTimeOffset? next);
+    [LoggerMessage(Level = LogLevel.Information, Message = "training scheduled by cron '{Cron}' ({Zone}); next run {Next}")]
+    private static partial void LogScheduled(ILogger logger, string cron, string zone, string next);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "the scheduled run of {Missed:u} was missed while the daemon was down: running it now")]
     private static partial void LogMisfire(ILogger logger, DateTimeOffset missed);

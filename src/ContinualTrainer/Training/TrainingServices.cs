@@ -26,22 +26,34 @@ public static class TrainingServices
         return services;
     }
 
-    /// <summary>The daemon's scheduling: Quartz (in-memory store, one worker) firing <see cref="TrainingRunJob"/> on the cron, and the request watcher.</summary>
-    public static IServiceCollection AddTrainingSchedule(this IServiceCollection services, DaemonOptions options)
+    /// <summary>How late a cron fire may be before Quartz treats it as missed (and fires it once, now).</summary>
+    public static readonly TimeSpan MisfireThreshold = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The daemon's scheduling: Quartz with its ADO.NET job store in the state database (tables <c>QRTZ_*</c>, created by Quartz
+    /// when missing), one worker, firing <see cref="TrainingRunJob"/>; and <see cref="TrainingScheduler"/>, which keeps the cron trigger and
+    /// watches for requests.
+    /// </summary>
+    public static IServiceCollection AddTrainingSchedule(this IServiceCollection services, DaemonOptions options, StateDatabase database)
     {
         services.TryAddSingleton<RunRequestSignal>();
         services.AddSingleton<TrainingScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainingScheduler>());
         services.AddQuartz(q =>
         {
-            q.UseInMemoryStore();
+            q.UsePersistentStore(store =>
+            {
+                store.UseSqlite(database.ConnectionString);
+                store.UseSystemTextJsonSerializer();
+                store.ProvisionSchema();
+                store.ConfigureStore(o =>
+                {
+                    o.StoreJobDataAsStrings = true;
+                    o.MisfireThreshold = MisfireThreshold;
+                });
+            });
             q.UseDefaultThreadPool(1);
             q.AddJob<TrainingRunJob>(j => j.WithIdentity(TrainingRunJob.Key).StoreDurably());
-            q.AddTrigger(t => t
-                .WithIdentity("schedule", "continual-trainer")
-                .ForJob(TrainingRunJob.Key)
-                .UsingJobData(TrainingRunJob.TriggerData, RunTrigger.Schedule.Name())
-                .WithCronSchedule(options.Schedule.Cron, c => c.InTimeZone(options.Schedule.TimeZone).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;
