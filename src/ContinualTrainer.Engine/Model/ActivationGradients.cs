@@ -23,9 +23,7 @@ public sealed unsafe class ActivationGradients : IDisposable
         long n = (long)batchSize * sequenceLength, c = config.HiddenSize, inner = config.IntermediateSize;
         long qd = config.QDim, kd = config.KvDim;
         var attentionScratch = AttentionWorkers * Kernels.Attention.BackwardScratchFloatsPerWorker(KeyCapacity, config.NumHeads, config.NumKvHeads, config.HeadDim);
-        // Sizes in the order Take hands them out below.
-        var sizes = new[] { n * c, n * c, n * (qd + 2 * kd), n * qd, n * qd, n * kd, n * kd, n * 2 * inner, n * inner, attentionScratch };
-        buffer = new NativeBuffer(sizes.Sum());
+        buffer = new NativeBuffer(Floats(config, batchSize, sequenceLength, KeyCapacity, AttentionWorkers));
         long offset = 0;
         float* Take(long floats)
         {
@@ -43,7 +41,19 @@ public sealed unsafe class ActivationGradients : IDisposable
         GateUp = Take(n * 2 * inner);
         SwiGlu = Take(n * inner);
         AttentionScratch = Take(attentionScratch);
+        if (offset != buffer.Length) throw new InvalidOperationException($"gradient layout takes {offset} floats but {buffer.Length} were sized");
         Config = config;
+    }
+
+    /// <summary>Floats of the arena the constructor allocates for these arguments (<paramref name="workers"/> default: the processor count).</summary>
+    public static long Floats(ModelConfig config, int batchSize, int sequenceLength, int? keyCapacity = null, int? workers = null)
+    {
+        long n = (long)batchSize * sequenceLength, c = config.HiddenSize, inner = config.IntermediateSize;
+        long qd = config.QDim, kd = config.KvDim;
+        var keys = Math.Max(keyCapacity ?? sequenceLength, sequenceLength);
+        var attentionScratch = (workers ?? Environment.ProcessorCount) * Kernels.Attention.BackwardScratchFloatsPerWorker(keys, config.NumHeads, config.NumKvHeads, config.HeadDim);
+        // In the order the constructor takes them: Residual, Normed, Qkv, Query, Attention, Keys, Values, GateUp, SwiGlu, scratch.
+        return n * c + n * c + n * (qd + 2 * kd) + n * qd + n * qd + n * kd + n * kd + n * 2 * inner + n * inner + attentionScratch;
     }
 
     public ModelConfig Config { get; }

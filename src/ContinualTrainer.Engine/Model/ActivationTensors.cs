@@ -30,12 +30,9 @@ public sealed unsafe class ActivationTensors : IDisposable
 
         long n = (long)batchSize * sequenceLength, c = config.HiddenSize, inner = config.IntermediateSize;
         long qd = config.QDim, kd = config.KvDim, nh = config.NumHeads, kvh = config.NumKvHeads;
-        // Sizes in the order Take hands them out below.
-        var perLayer = new[] { n * c, n, n * (qd + 2 * kd), n * qd, n * nh, n * kvh, n * kd, n * kd, n * qd, n * nh, n * c, n * c, n, n * 2 * inner, n * inner, n * c };
         var slots = keepEveryLayer ? config.NumLayers : 1;
         var attentionScratch = AttentionWorkers * Attention.ScratchFloatsPerWorker(KeyCapacity, config.NumHeads, config.NumKvHeads, config.HeadDim);
-        var shared = new[] { n * c, n * c, n * c, n, (long)MaxLogitRows * c, (long)MaxLogitRows * config.VocabSize, attentionScratch };
-        buffer = new NativeBuffer(slots * perLayer.Sum() + shared.Sum());
+        buffer = new NativeBuffer(Floats(config, batchSize, sequenceLength, keepEveryLayer, MaxLogitRows, KeyCapacity, AttentionWorkers));
 
         long offset = 0;
         float* Take(long floats)
@@ -66,6 +63,27 @@ public sealed unsafe class ActivationTensors : IDisposable
         if (offset != buffer.Length) throw new InvalidOperationException($"activation layout takes {offset} floats but {buffer.Length} were sized");
         Starts = new int[batchSize];
         Config = config;
+    }
+
+    /// <summary>
+    /// Floats of the arena the constructor allocates for these arguments (<paramref name="workers"/>: attention workers,
+    /// default the processor count) — what a caller sizing memory before allocating it needs.
+    /// </summary>
+    public static long Floats(ModelConfig config, int batchSize, int sequenceLength,
+        bool keepEveryLayer = false, int? maxLogitRows = null, int? keyCapacity = null, int? workers = null)
+    {
+        long n = (long)batchSize * sequenceLength, c = config.HiddenSize, inner = config.IntermediateSize;
+        long qd = config.QDim, kd = config.KvDim, nh = config.NumHeads, kvh = config.NumKvHeads;
+        long logitRows = maxLogitRows ?? n;
+        var keys = Math.Max(keyCapacity ?? sequenceLength, sequenceLength);
+        // Per layer, in the order the constructor takes them: Ln1, Ln1Rstd, Qkv, Query, QueryRstd, KeyRstd, Keys, Values,
+        // Attention, AttentionLse, Residual2, Ln2, Ln2Rstd, GateUp, SwiGlu, Residual3.
+        var perLayer = n * c + n + n * (qd + 2 * kd) + n * qd + n * nh + n * kvh + n * kd + n * kd + n * qd + n * nh + n * c + n * c + n
+            + n * 2 * inner + n * inner + n * c;
+        var slots = keepEveryLayer ? config.NumLayers : 1;
+        // Shared: Encoded, Projection, FinalHidden, FinalRstd, LogitInput, Logits, AttentionScratch.
+        var attentionScratch = (workers ?? Environment.ProcessorCount) * Attention.ScratchFloatsPerWorker(keys, config.NumHeads, config.NumKvHeads, config.HeadDim);
+        return slots * perLayer + 3 * n * c + n + logitRows * c + logitRows * config.VocabSize + attentionScratch;
     }
 
     public ModelConfig Config { get; }

@@ -36,6 +36,9 @@ public sealed unsafe class KvCache : IDisposable
     /// <summary>Floats of the keys and values together.</summary>
     public long FloatCount => keys.Length + values.Length;
 
+    /// <summary>Floats a cache of <paramref name="batchSize"/> rows of <paramref name="capacity"/> positions holds (keys and values).</summary>
+    public static long Floats(ModelConfig config, int batchSize, int capacity) => 2L * config.NumLayers * batchSize * capacity * config.KvDim;
+
     /// <summary>Positions held by each row (the position the next token of that row gets).</summary>
     public ReadOnlySpan<int> Lengths => lengths;
 

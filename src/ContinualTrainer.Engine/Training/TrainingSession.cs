@@ -316,6 +316,35 @@ public sealed unsafe class TrainingSession : IDisposable
         return sum;
     }
 
+    /// <summary>
+    /// The arenas a session in <paramref name="mode"/> grows to when it trains on <paramref name="microBatches"/> (what
+    /// the training steps allocate, before allocating it): floats of the activations, their gradients, the context's
+    /// arena and key/value cache, without the LoRA intermediates, and the largest trained and context token counts
+    /// (rows x width) those intermediates scale with.
+    /// </summary>
+    public static (long Floats, long TrainedTokens, long ContextTokens) ArenaSize(ModelConfig config, TrainingMode mode,
+        IEnumerable<IReadOnlyList<TrainingExample>> microBatches)
+    {
+        int rows = 0, width = 0, keys = 0, contextWidth = 1;
+        foreach (var microBatch in microBatches)
+        {
+            var plan = BatchPlan.Create(microBatch, mode);
+            rows = Math.Max(rows, plan.Rows);
+            width = Math.Max(width, plan.TrainedWidth);
+            if (mode == TrainingMode.Frozen)
+            {
+                keys = Math.Max(keys, plan.KeyWidth);
+                contextWidth = Math.Max(contextWidth, plan.ContextWidth);
+            }
+        }
+        if (rows == 0) return (0, 0, 0);
+        var floats = ActivationTensors.Floats(config, rows, width, keepEveryLayer: true, keyCapacity: keys)
+            + ActivationGradients.Floats(config, rows, width, keys);
+        if (mode == TrainingMode.Frozen)
+            floats += KvCache.Floats(config, rows, keys) + ActivationTensors.Floats(config, rows, contextWidth, maxLogitRows: 0, keyCapacity: keys);
+        return (floats, (long)rows * width, mode == TrainingMode.Frozen ? (long)rows * contextWidth : 0);
+    }
+
     // Grows the arenas to fit the plan (never shrinks them).
     private void EnsureArenas(BatchPlan plan)
     {

@@ -18,6 +18,8 @@ public sealed class CheckpointMetrics
     private int backlogVersions;
     private int currentVersion = -1;
     private int fellBack;
+    private double servingRatio = double.NaN;
+    private int servingRatioVersion = -1;
     private volatile IReadOnlyDictionary<string, long> rollbacks = RollbackReason.All.ToDictionary(r => r, _ => 0L);
 
     public CheckpointMetrics(MetricsRegistry registry)
@@ -34,8 +36,20 @@ public sealed class CheckpointMetrics
         foreach (var reason in RollbackReason.All) rollbacksTotal.WithLabels(reason).Observe(() => rollbacks.GetValueOrDefault(reason));
         registry.Gauge(P + "checkpoint_current_version", "The version number current points at (-1 before the first)")
             .Observe(() => Volatile.Read(ref currentVersion));
+        registry.Gauge(P + "serving_perplexity_ratio", "General perplexity of the serving version / its parent's, as evaluated when it was trained (1 for the base model)")
+            .Observe(() => Volatile.Read(ref servingRatio));
         registry.Gauge(P + "checkpoint_startup_fallback", "1 when start-up could not serve current and fell back to an older version that verifies")
             .Observe(() => Volatile.Read(ref fellBack));
+    }
+
+    /// <summary>The version <see cref="SetServingRatio"/> was last called for (-1: none yet).</summary>
+    public int ServingRatioVersion => Volatile.Read(ref servingRatioVersion);
+
+    /// <summary>The serving version's general perplexity ratio to its parent, from its manifest.</summary>
+    public void SetServingRatio(int version, double ratio)
+    {
+        Volatile.Write(ref servingRatio, ratio);
+        Volatile.Write(ref servingRatioVersion, version);
     }
 
     /// <summary>Whether the daemon serves a fallback because current failed verification at start-up.</summary>

@@ -383,6 +383,15 @@ public sealed partial class CheckpointRepository
             current = null;
         }
         metrics.Update(await Ledger.BacklogAsync(cancellationToken), await Ledger.RollbackCountsAsync(cancellationToken), current);
+        if (current is { } serving && metrics.ServingRatioVersion != serving)
+        {
+            // As evaluated when the version was trained: its general perplexity over its parent's (1 for a base model).
+            var manifest = await ReadRecordedManifestAsync(serving, cancellationToken);
+            var ratio = manifest is { EvaluationBefore.GeneralPerplexity: > 0 and var before, EvaluationAfter.GeneralPerplexity: var after }
+                ? after / before
+                : 1.0;
+            if (manifest is not null) metrics.SetServingRatio(serving, ratio);
+        }
     }
 
     /// <summary>Verifies a version's copy on the storage host against its (trusted) manifest.</summary>

@@ -1,20 +1,27 @@
 using ContinualTrainer.Configuration;
 using ContinualTrainer.Engine.Model;
+using ContinualTrainer.Engine.Training;
 
 namespace ContinualTrainer.Training;
 
 /// <summary>
-/// A run's peak memory, estimated before it starts from the model shape and the Training settings: the weights
-/// (and a second copy for the after-evaluation), gradients and optimizer state of what is trained, and the
-/// activations of one micro-batch (kept for the backward) and their gradients, and EWC's Fisher and anchor values.
+/// A run's peak memory, estimated before it starts from the model shape and the settings, with the engine's own arena
+/// sizes (<see cref="ActivationTensors.Floats"/>, <see cref="ActivationGradients.Floats"/>, <see cref="KvCache.Floats"/>)
+/// for the run's own micro-batches: the weights twice (the run's starting model and the trained one),
+/// what is trained with its gradient and optimizer state, EWC's Fisher and anchor values, and the larger of the training
+/// arenas and the evaluation arenas. An upper bound by construction, so a run that fits its estimate fits the machine.
 /// </summary>
 public static class MemoryEstimate
 {
-    /// <summary>The runtime, tokenizer and evaluation buffers that do not scale with the model.</summary>
+    /// <summary>The runtime, tokenizer, dataset and managed buffers that do not scale with the model.</summary>
     public const long BaseBytes = 300L << 20;
 
-    public static long PeakBytes(ModelConfig config, TrainingRunOptions training)
+    /// <summary>Rows the evaluation batches hold (<see cref="Guard.ModelEvaluator.BatchSize"/>).</summary>
+    private const int EvaluationRows = Guard.ModelEvaluator.BatchSize;
+
+    public static long PeakBytes(ModelConfig config, DaemonOptions options, IEnumerable<IReadOnlyList<TrainingExample>> microBatches)
     {
+        var training = options.Training;
         long weights = ParameterTensors.CountFloats(config);
         long c = config.HiddenSize, inner = config.IntermediateSize, qkv = config.QDim + 2L * config.KvDim;
         long trainable, optimizerState;
@@ -30,12 +37,37 @@ public static class MemoryEstimate
             trainable = weights;
             optimizerState = training.Optimizer == "adamw" ? 2 * weights : 2 * weights / 4; // APOLLO keeps low-rank moments for the matrices
         }
-        var perToken = config.NumLayers * (6 * c + qkv + config.QDim + 3 * inner) + c;
-        long activations = 2L * perToken * training.BatchTokens + (long)training.BatchTokens * config.VocabSize / 4;
         // EWC keeps the Fisher and the run's starting values of every trainable parameter (and a third copy while estimating).
         var ewc = training.EwcWeight > 0 ? 3 * trainable : 0;
-        return BaseBytes + 4 * (2 * weights + trainable + optimizerState + activations + ewc);
+        var resident = 2 * weights + 2 * trainable + optimizerState + ewc;
+        return BaseBytes + sizeof(float) * (resident + Math.Max(TrainingArenaFloats(config, options, microBatches), EvaluationArenaFloats(config, options)));
     }
 
-    public static long PeakMegabytes(ModelConfig config, TrainingRunOptions training) => (PeakBytes(config, training) + (1 << 20) - 1) >> 20;
+    public static long PeakMegabytes(ModelConfig config, DaemonOptions options, IEnumerable<IReadOnlyList<TrainingExample>> microBatches) =>
+        (PeakBytes(config, options, microBatches) + (1 << 20) - 1) >> 20;
+
+    /// <summary>
+    /// The engine's arenas for the run's own micro-batches (they grow to the largest rows, widths and keys among them),
+    /// the LoRA intermediates (rank-wide per projection per layer, and dropout masks) and the anchor's cached reference.
+    /// </summary>
+    private static long TrainingArenaFloats(ModelConfig config, DaemonOptions options, IEnumerable<IReadOnlyList<TrainingExample>> microBatches)
+    {
+        var training = options.Training;
+        var mode = training.Mode == "full" ? TrainingMode.Full : TrainingMode.Frozen;
+        var (floats, trained, context) = TrainingSession.ArenaSize(config, mode, microBatches);
+        if (training.IsLora)
+            floats += trained * (config.NumLayers * 7L * training.LoraRank + Math.Max(config.HiddenSize, config.IntermediateSize)) + context * 7L * training.LoraRank;
+        if (training.AnchorWeight > 0) floats += 2L * trained * (training.AnchorTopK + 1);
+        return floats;
+    }
+
+    /// <summary>Perplexity windows and validation batches, evaluated <see cref="EvaluationRows"/> rows at a time.</summary>
+    private static long EvaluationArenaFloats(ModelConfig config, DaemonOptions options)
+    {
+        var window = Math.Min(options.Guard.PerplexityWindow, config.MaxPositionEmbeddings);
+        var perplexity = ActivationTensors.Floats(config, EvaluationRows, window, maxLogitRows: EvaluationRows * (window - 1));
+        var longest = options.Dataset.MaxContextTokens + options.Dataset.MaxDecisionTokens;
+        var validation = ActivationTensors.Floats(config, EvaluationRows, longest, maxLogitRows: EvaluationRows * options.Dataset.MaxDecisionTokens);
+        return Math.Max(perplexity, validation);
+    }
 }

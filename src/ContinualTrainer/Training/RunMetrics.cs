@@ -14,7 +14,6 @@ public sealed class RunMetrics
         GeneralPerplexity = registry.Gauge(p + "general_perplexity", "Perplexity on the held-out general corpus, of the last run's model before and after training", "model_version", "phase");
         PerplexityRatio = registry.Gauge(p + "last_run_perplexity_ratio", "General perplexity after / before of the last evaluated run");
         MaxPerplexityIncrease = registry.Gauge(p + "guard_max_perplexity_increase", "The guard's largest accepted relative rise of general perplexity (Guard:MaxPerplexityIncrease)");
-        ServingRatio = registry.Gauge(p + "serving_perplexity_ratio", "General perplexity of the serving version / its parent's, as evaluated when it was trained");
         DecisionLoss = registry.Gauge(p + "decision_validation_loss", "Mean decision-token loss on the last run's validation split", "phase");
         ProbeAccuracy = registry.Gauge(p + "probe_accuracy", "Probe accuracy of the last run's model by category", "category", "phase");
         TrainingLoss = registry.Gauge(p + "training_loss", "Training loss of the latest optimizer step");
@@ -31,7 +30,6 @@ public sealed class RunMetrics
     public Gauge GeneralPerplexity { get; }
     public Gauge PerplexityRatio { get; }
     public Gauge MaxPerplexityIncrease { get; }
-    public Gauge ServingRatio { get; }
     public Gauge DecisionLoss { get; }
     public Gauge ProbeAccuracy { get; }
     public Gauge TrainingLoss { get; }

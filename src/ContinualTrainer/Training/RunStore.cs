@@ -13,6 +13,8 @@ public sealed class RunStore(StateDatabase database)
 {
     public StateDatabase Database => database;
 
+    private static readonly System.Text.Json.JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+
     /// <summary>Records a new run in phase <see cref="RunPhase.Snapshot"/> and returns its id.</summary>
     public Task<long> StartAsync(RunTrigger trigger, string requestedBy, string settingsJson, RunAdaptation adaptation, CancellationToken cancellationToken) =>
         database.InTransactionAsync(async (connection, transaction, ct) =>
@@ -22,7 +24,7 @@ public sealed class RunStore(StateDatabase database)
                 INSERT INTO training_runs(trigger, requested_by, result, phase, started_utc, settings, adaptation)
                 VALUES ($trigger, $by, 'running', $phase, $now, $settings, $adaptation) RETURNING id
                 """, ("$trigger", trigger.Name()), ("$by", requestedBy), ("$phase", RunPhase.Snapshot), ("$now", now),
-                ("$settings", settingsJson), ("$adaptation", System.Text.Json.JsonSerializer.Serialize(adaptation))))!;
+                ("$settings", settingsJson), ("$adaptation", System.Text.Json.JsonSerializer.Serialize(adaptation, SnakeCase))))!;
             await Execute(connection, transaction, ct, "INSERT INTO training_run_phases(run_id, phase, started_utc) VALUES ($id, $phase, $now)",
                 ("$id", id), ("$phase", RunPhase.Snapshot), ("$now", now));
             return id;

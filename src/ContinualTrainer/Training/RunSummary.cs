@@ -16,6 +16,8 @@ public sealed record RunSummary
     [JsonPropertyName("probe_accuracy_before")] public double? ProbeAccuracyBefore { get; init; }
     [JsonPropertyName("probe_accuracy_after")] public double? ProbeAccuracyAfter { get; init; }
     [JsonPropertyName("train_tokens")] public long TrainTokens { get; init; }
+    [JsonPropertyName("memory_estimate_mb")] public long? MemoryEstimateMb { get; init; }
+    [JsonPropertyName("memory_peak_mb")] public long? MemoryPeakMb { get; init; }
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     [JsonPropertyName("detail")] public string Detail { get; init; } = "";
 }

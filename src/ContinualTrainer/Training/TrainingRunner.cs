@@ -15,6 +15,7 @@ using ContinualTrainer.Engine.Optim;
 using ContinualTrainer.Engine.Training;
 using ContinualTrainer.Guard;
 using ContinualTrainer.Hosting;
+using ContinualTrainer.Metrics;
 using ContinualTrainer.State;
 using Microsoft.Extensions.Logging;
 using EngineTrainingOptions = ContinualTrainer.Engine.Training.TrainingOptions;
@@ -88,6 +89,14 @@ public sealed partial class TrainingRunner(
             await runs.UpdateAsync(runId, cancellationToken, ("snapshot_id", snapshotId));
             var reader = await SnapshotReader.OpenAsync(database, snapshotId, profile, corpus, cancellationToken);
             var trainItems = reader.TrainingItems().ToList();
+
+            // Memory: a run whose estimated peak exceeds the limit is refused before the model is even loaded.
+            var estimate = MemoryEstimate.PeakMegabytes(ModelConfigLoader.Load(Path.Combine(baseModel, "config.json")), options,
+                Pack([.. trainItems.Select(ToExample)], training.BatchTokens));
+            summary = summary with { MemoryEstimateMb = estimate };
+            if (estimate > training.MaxMemoryMb)
+                throw new RunFailedException($"estimated peak memory {estimate} MB exceeds Training:MaxMemoryMb = {training.MaxMemoryMb} MB");
+            var peakTracked = PeakMemory.TryReset();
             var data = await EvaluationDataAsync(reader, profile, corpus, snapshotId, cancellationToken);
 
             // 2. Evaluate the current model
@@ -104,10 +113,6 @@ public sealed partial class TrainingRunner(
             };
             await runs.UpdateAsync(runId, cancellationToken, ("version_before", current), ("eval_before", Json(before)));
             Report(before, "before", current);
-
-            var estimate = MemoryEstimate.PeakMegabytes(model.Config, training);
-            if (estimate > training.MaxMemoryMb)
-                throw new RunFailedException($"estimated peak memory {estimate} MB exceeds Training:MaxMemoryMb = {training.MaxMemoryMb} MB");
 
             // 3. Train
             var adapters = training.IsLora ? CreateAdapters(model.Config, runId) : null;
@@ -126,6 +131,7 @@ public sealed partial class TrainingRunner(
             {
                 GeneralPerplexityAfter = after.GeneralPerplexity, DecisionLossAfter = NullIfNaN(after.DecisionLoss), ProbeAccuracyAfter = after.MeanProbeAccuracy,
             };
+            summary = WithPeakMemory(summary, peakTracked);
             await runs.UpdateAsync(runId, cancellationToken, ("eval_after", Json(after)));
             Report(after, "after", current);
             metrics.PerplexityRatio.Set(after.GeneralPerplexity / before.GeneralPerplexity);
@@ -170,7 +176,6 @@ public sealed partial class TrainingRunner(
             await runs.UpdateAsync(runId, CancellationToken.None, ("version_after", published.Version));
             metrics.LastSuccess.Set(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
             board.SetFact(CheckpointStartupService.StatusFact, $"model v{published.Version}");
-            metrics.ServingRatio.Set(after.GeneralPerplexity / before.GeneralPerplexity);
             return await FinishAsync(summary with { VersionAfter = published.Version }, RunResult.Accepted, $"published v{published.Version}", clock, CancellationToken.None);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -402,6 +407,15 @@ public sealed partial class TrainingRunner(
         return summary with { Result = result.Name(), Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3), Detail = detail };
     }
 
+    /// <summary>The run's measured peak (resident high-water mark since the run started, when the kernel lets it be reset), logged beside the estimate.</summary>
+    private RunSummary WithPeakMemory(RunSummary summary, bool tracked)
+    {
+        if (!tracked || summary.MemoryEstimateMb is not { } estimate) return summary;
+        var peak = (long)Math.Ceiling(PeakMemory.Megabytes());
+        LogMemory(logger, summary.RunId, peak, estimate);
+        return summary with { MemoryPeakMb = peak };
+    }
+
     /// <summary>Greedy packing in snapshot order: a micro-batch grows while rows × longest row stays within the token budget.</summary>
     public static List<IReadOnlyList<TrainingExample>> Pack(IReadOnlyList<TrainingExample> items, int batchTokens)
     {
@@ -469,6 +483,9 @@ public sealed partial class TrainingRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "run {RunId} skipped: {Reason}")]
     private static partial void LogSkipped(ILogger logger, long runId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "run {RunId}: peak memory {Peak} MB (estimated {Estimate} MB)")]
+    private static partial void LogMemory(ILogger logger, long runId, long peak, long estimate);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "run {RunId} {Result} after {Seconds:F1} s: {Detail}")]
     private static partial void LogFinished(ILogger logger, long runId, string result, double seconds, string detail);

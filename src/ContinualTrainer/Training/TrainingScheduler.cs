@@ -36,6 +36,7 @@ public sealed partial class TrainingScheduler(
         if (abandoned > 0) LogAbandoned(logger, abandoned);
         var schedule = options.Schedule;
         metrics.SchedulePeriod.Set(schedule.Period(DateTimeOffset.UtcNow).TotalSeconds);
+        metrics.MaxPerplexityIncrease.Set(options.Guard.MaxPerplexityIncrease);
         if (await runs.LastAsync(RunResult.Accepted, stoppingToken) is { FinishedUtc: { } finished })
             metrics.LastSuccess.Set(finished.ToUnixTimeMilliseconds() / 1000.0);
 

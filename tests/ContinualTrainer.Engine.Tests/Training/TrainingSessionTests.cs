@@ -92,6 +92,31 @@ public sealed class TrainingSessionTests
         Assert.True(frozen * 2 < full, $"frozen arenas {frozen} bytes, full {full} bytes");
     }
 
+    [Theory]
+    [InlineData(TrainingMode.Frozen)]
+    [InlineData(TrainingMode.Full)]
+    public void Arena_size_is_known_before_training_on_the_micro_batches(TrainingMode mode)
+    {
+        // Micro-batches of different shapes: the arenas grow to the largest rows, widths and keys seen, not to one batch's.
+        IReadOnlyList<TrainingExample>[] microBatches =
+        [
+            [.. Examples()],
+            [TrainingExample.WithDecisions(Tokens(7, 60), [(50, 10)])],
+            [TrainingExample.LanguageModel(Tokens(8, 12)), TrainingExample.LanguageModel(Tokens(9, 12)), TrainingExample.LanguageModel(Tokens(10, 12)), TrainingExample.LanguageModel(Tokens(11, 12))],
+        ];
+        using var model = NewModel();
+        using var session = new TrainingSession(model, new TrainingOptions(mode), p => new AdamW(p));
+        foreach (var microBatch in microBatches) session.AccumulateGradients(microBatch);
+
+        var (floats, trained, context) = TrainingSession.ArenaSize(Config, mode, microBatches);
+        Assert.Equal(session.ArenaBytes, sizeof(float) * floats);
+        // Up to 4 rows; full mode trains on every input position (the longest sequence, 60 tokens, predicts 59), frozen mode
+        // on the longest decision span (15 positions, the first fed by the token before the decision) with the longest
+        // context before that (49 of the 60-token example) run forward only.
+        Assert.Equal(mode == TrainingMode.Frozen ? 4 * 15 : 4 * 59, trained);
+        Assert.Equal(mode == TrainingMode.Frozen ? 4 * 49 : 0, context);
+    }
+
     [Fact]
     public void Micro_batches_average_their_gradients()
     {

@@ -52,7 +52,7 @@ public sealed class AdminApiReadTests(ApiDaemonFixture fixture) : IClassFixture<
 
         var accepted = runs[2];
         Assert.Equal(0.0002, accepted.GetProperty("settings").GetProperty("learning_rate").GetDouble());
-        Assert.Equal(0.25, accepted.GetProperty("adaptation").GetProperty("ReplayFraction").GetDouble());
+        Assert.Equal(0.25, accepted.GetProperty("adaptation").GetProperty("replay_fraction").GetDouble());
         Assert.Equal("v1", accepted.GetProperty("version_before").GetString());
         Assert.Equal("v2", accepted.GetProperty("version_after").GetString());
         Assert.Equal(1.25, accepted.GetProperty("last_loss").GetDouble());
