@@ -1,3 +1,4 @@
+using ContinualTrainer.Engine.Eval;
 using ContinualTrainer.Engine.Kernels;
 using ContinualTrainer.Engine.Lora;
 using ContinualTrainer.Engine.Model;
@@ -24,10 +25,8 @@ public sealed unsafe class TrainingSession : IDisposable
     private ActivationTensors? trainedActs;
     private ActivationGradients? grads;
     private ActivationTensors? contextActs;
-    private ActivationTensors? evalActs;
     private LoraActivations? trainedLora;
     private LoraActivations? contextLora;
-    private LoraActivations? evalLora;
     private KvCache? cache;
     private float[] losses = [];
     private float[] logSumExp = [];
@@ -160,29 +159,9 @@ public sealed unsafe class TrainingSession : IDisposable
     /// </summary>
     public double EvaluateLoss(IReadOnlyList<TrainingExample> examples, int batchSize = 4)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        double total = 0;
-        long count = 0;
-        for (var first = 0; first < examples.Count; first += batchSize)
-        {
-            var chunk = examples.Skip(first).Take(batchSize).ToArray();
-            var plan = BatchPlan.Create(chunk, TrainingMode.Full);
-            var batch = new TokenBatch(plan.Rows, plan.TrainedWidth);
-            plan.FillTrained(batch, chunk);
-            if (evalActs is null || plan.Rows > evalActs.MaxBatch || plan.TrainedWidth > evalActs.MaxSequence)
-            {
-                var (rows, width) = (Math.Max(plan.Rows, evalActs?.MaxBatch ?? 0), Math.Max(plan.TrainedWidth, evalActs?.MaxSequence ?? 0));
-                evalActs?.Dispose();
-                evalLora?.Dispose();
-                evalActs = Model.CreateActivations(rows, width);
-                evalLora = Adapters?.CreateActivations(rows, width, training: false);
-            }
-            Model.Forward(evalActs, batch, plan.LogitRows, lora: evalLora);
-            total += CrossEntropySum(evalActs, plan);
-            count += plan.LogitRows.Length;
-        }
-        if (count == 0) throw new ArgumentException("no example to evaluate", nameof(examples));
-        return total / count;
+        var (mean, tokens) = MaskedLoss.Evaluate(Model, examples, batchSize, Adapters);
+        if (tokens == 0) throw new ArgumentException("no example to evaluate", nameof(examples));
+        return mean;
     }
 
     public void Dispose()
@@ -192,10 +171,8 @@ public sealed unsafe class TrainingSession : IDisposable
         trainedActs?.Dispose();
         grads?.Dispose();
         contextActs?.Dispose();
-        evalActs?.Dispose();
         trainedLora?.Dispose();
         contextLora?.Dispose();
-        evalLora?.Dispose();
         cache?.Dispose();
     }
 
