@@ -24,6 +24,7 @@ public static class CliApp
         root.Options.Add(GlobalOptions.State);
         root.Options.Add(GlobalOptions.Config);
 
+        root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(DatasetCommand.Create());

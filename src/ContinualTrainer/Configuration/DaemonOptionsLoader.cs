@@ -48,11 +48,11 @@ public static class DaemonOptionsLoader
         {
             ConfigFile = file,
             Paths = paths,
-            Model = ModelOptions.Read(reader),
+            Model = ModelOptions.Read(reader, paths),
             Ingestion = IngestionOptions.Read(reader, paths),
             Metrics = MetricsOptions.Read(reader),
             Checkpoints = CheckpointsOptions.Read(reader, paths),
-            Dataset = DatasetOptions.Read(reader),
+            Dataset = DatasetOptions.Read(reader, paths),
             Training = TrainingRunOptions.Read(reader),
             Guard = GuardOptions.Read(reader),
             Schedule = ScheduleOptions.Read(reader),

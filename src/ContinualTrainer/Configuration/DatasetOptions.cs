@@ -36,7 +36,11 @@ public sealed record DatasetOptions
     /// <summary><c>Dataset:MaxPerSourceFile</c>: new examples one source file may contribute to one training set (default 500).</summary>
     public int MaxPerSourceFile { get; init; } = 500;
 
-    /// <summary><c>Dataset:GeneralCorpus</c>: a text/JSONL file or a folder of them for general replay and the held-out perplexity text; null: none.</summary>
+    /// <summary>
+    /// <c>Dataset:GeneralCorpus</c>: a text/JSONL file or a folder of them for general replay and the held-out perplexity
+    /// text. When it is not set: the corpus <c>continual-trainer init</c> wrote (<see cref="PathsOptions.GeneralCorpus"/>)
+    /// once it exists, else null: none.
+    /// </summary>
     public string? GeneralCorpus { get; init; }
 
     /// <summary><c>Dataset:GeneralHoldoutFraction</c>: share of the general corpus's documents held out for perplexity, never replayed (default 0.1).</summary>
@@ -54,7 +58,9 @@ public sealed record DatasetOptions
     /// <summary><c>Dataset:ValidationFraction</c>: share of the new examples held out for validation, by conversation (default 0.1).</summary>
     public double ValidationFraction { get; init; } = 0.1;
 
-    public static DatasetOptions Read(SettingsReader reader)
+    /// <param name="reader">The configuration.</param>
+    /// <param name="paths">The state folder, whose init corpus is the default general corpus; null: no default.</param>
+    public static DatasetOptions Read(SettingsReader reader, PathsOptions? paths = null)
     {
         var format = reader.GetChoice("Dataset:ChatFormat", "auto", "auto", ChatFormatNames.ChatMl, ChatFormatNames.Llama3, ChatFormatNames.Plain);
         var minDecision = reader.GetInt("Dataset:MinDecisionTokens", 8, 1, 4096);
@@ -68,7 +74,8 @@ public sealed record DatasetOptions
             throw SettingsReader.Invalid("Dataset:RehearsalFraction", rehearsal.ToString(CultureInfo.InvariantCulture),
                 $"at most {(0.9 - replay).ToString("0.###", CultureInfo.InvariantCulture)} so that replay and rehearsal together stay at or below 0.9");
         var corpus = reader.GetString("Dataset:GeneralCorpus");
-        if (corpus is not null && !File.Exists(corpus) && !Directory.Exists(corpus))
+        if (corpus is null && paths is not null && File.Exists(paths.GeneralCorpus)) corpus = paths.GeneralCorpus;
+        else if (corpus is not null && !File.Exists(corpus) && !Directory.Exists(corpus))
             throw SettingsReader.Invalid("Dataset:GeneralCorpus", corpus, "an existing text or JSONL file, or a folder of them");
         return new DatasetOptions
         {

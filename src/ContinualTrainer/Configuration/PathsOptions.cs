@@ -14,6 +14,12 @@ public sealed record PathsOptions
     public string Inbox => Path.Combine(State, "inbox");
     public string LockFile => Path.Combine(State, "daemon.lock");
 
+    /// <summary>The base model <c>continual-trainer init</c> pre-trains (a Hugging Face model folder); the default of <c>Model:Base</c>.</summary>
+    public string BaseModel => Path.Combine(State, "models", "base");
+
+    /// <summary>The general corpus <c>continual-trainer init</c> writes; the default of <c>Dataset:GeneralCorpus</c>.</summary>
+    public string GeneralCorpus => Path.Combine(State, "corpus", "general.txt");
+
     public static PathsOptions Read(SettingsReader reader, string? stateOverride)
     {
         var configured = reader.GetString("Paths:State");
