@@ -46,7 +46,7 @@ public static class CheckpointsCommand
             }
             if (versions.Count == 0)
             {
-                output.WriteLine("no versions yet (the daemon registers the base model as v0 when Model:Base is set)");
+                output.WriteLine("no versions yet (`continual-trainer init` registers a base model as v0; so does the daemon when Model:Base is set)");
                 return;
             }
             output.WriteLine($"{"VERSION",-9} {"KIND",-5} {"PARENT",-7} {"CREATED (UTC)",-19} {"BYTES",14} {"GENERAL PPL",12} {"UPLOAD",-10} NOTES");

@@ -40,7 +40,7 @@ public sealed partial class DaemonLoop(
 
     /// <summary>What training waits for, in words, or null when nothing is missing.</summary>
     public static string? WaitingFor(DaemonOptions options) =>
-        options.Model.Base is null ? "a model (set Model:Base to a Hugging Face model directory)" : null;
+        options.Model.Base is null ? "a model (run `continual-trainer init`, or set Model:Base to a Hugging Face model directory)" : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "daemon running on state folder {State}: {Status}")]
     private static partial void LogStarted(ILogger logger, string state, string status);

@@ -66,7 +66,7 @@ public sealed class CliExitCodeTests
         Assert.Equal(0, code);
         Assert.Contains("daemon:        not running", stdout);
         Assert.Contains("none yet (the daemon has not run on this folder)", stdout);
-        Assert.Contains("waiting for:   a model (set Model:Base", stdout);
+        Assert.Contains("waiting for:   a model (run `continual-trainer init`, or set Model:Base", stdout);
 
         var json = await Run("status", "--state", dir.Path, "--json");
         using var document = System.Text.Json.JsonDocument.Parse(json.Out);
