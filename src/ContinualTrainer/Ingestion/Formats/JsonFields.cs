@@ -63,6 +63,22 @@ internal static class JsonFields
     };
 
     /// <summary>The property as an array; empty when absent or JSON null.</summary>
+    /// <summary>A conversation's message array <paramref name="key"/>: present, an array, and (counting <paramref name="extra"/> messages added to it) neither empty nor longer than <paramref name="maxMessages"/>.</summary>
+    public static JsonElement MessageArray(JsonElement conversation, string key, int maxMessages, int extra = 0)
+    {
+        var array = Property(conversation, key);
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            throw new ConversationFormatException(array.ValueKind == JsonValueKind.Undefined
+                ? $"no '{key}' array"
+                : $"'{key}' is {Kind(array)}, not an array");
+        }
+        var count = array.GetArrayLength() + extra;
+        if (count == 0) throw new ConversationFormatException($"'{key}' is empty");
+        if (count > maxMessages) throw new ConversationFormatException(FileLimits.TooManyMessages(count, maxMessages));
+        return array;
+    }
+
     public static IEnumerable<JsonElement> OptionalArray(JsonElement obj, string key, string where)
     {
         var value = Property(obj, key);

@@ -33,17 +33,8 @@ public sealed class OpenAiChatParser : IConversationParser
     /// <summary>The messages of one <c>{"messages":[...]}</c> object.</summary>
     internal static IReadOnlyList<CanonicalMessage> ReadMessages(JsonElement conversation, int maxMessages)
     {
-        var array = JsonFields.Property(conversation, "messages");
-        if (array.ValueKind != JsonValueKind.Array)
-        {
-            throw new ConversationFormatException(array.ValueKind == JsonValueKind.Undefined
-                ? "no 'messages' array"
-                : $"'messages' is {JsonFields.Kind(array)}, not an array");
-        }
-        var count = array.GetArrayLength();
-        if (count == 0) throw new ConversationFormatException("'messages' is empty");
-        if (count > maxMessages) throw new ConversationFormatException(FileLimits.TooManyMessages(count, maxMessages));
-        var messages = new List<CanonicalMessage>(count);
+        var array = JsonFields.MessageArray(conversation, "messages", maxMessages);
+        var messages = new List<CanonicalMessage>(array.GetArrayLength());
         var index = 0;
         foreach (var element in array.EnumerateArray())
         {

@@ -30,18 +30,9 @@ public sealed class ShareGptParser : IConversationParser
     /// <summary>The messages of one <c>{"conversations":[...]}</c> object.</summary>
     internal static IReadOnlyList<CanonicalMessage> ReadMessages(JsonElement conversation, int maxMessages)
     {
-        var array = JsonFields.Property(conversation, "conversations");
-        if (array.ValueKind != JsonValueKind.Array)
-        {
-            throw new ConversationFormatException(array.ValueKind == JsonValueKind.Undefined
-                ? "no 'conversations' array"
-                : $"'conversations' is {JsonFields.Kind(array)}, not an array");
-        }
         var system = JsonFields.OptionalString(conversation, "system", "conversation");
-        var count = array.GetArrayLength() + (system is null ? 0 : 1);
-        if (count == 0) throw new ConversationFormatException("'conversations' is empty");
-        if (count > maxMessages) throw new ConversationFormatException(FileLimits.TooManyMessages(count, maxMessages));
-        var messages = new List<CanonicalMessage>(count);
+        var array = JsonFields.MessageArray(conversation, "conversations", maxMessages, extra: system is null ? 0 : 1);
+        var messages = new List<CanonicalMessage>(array.GetArrayLength() + 1);
         if (system is not null) messages.Add(new CanonicalMessage(MessageRole.System, system));
         var index = 0;
         foreach (var element in array.EnumerateArray())
