@@ -16,45 +16,27 @@ namespace ContinualTrainer.Cli.Bench;
 /// </summary>
 public static class BenchEvalCommand
 {
-    private static readonly Option<FileInfo> ConfigFile = new("--config")
-    {
-        Description = "Model shape: a Hugging Face config.json (weights are random)",
-        HelpName = "CONFIG.json",
-        Required = true,
-    };
-
     private static readonly Option<int> Batch = new("--batch") { Description = "Sequences per batch (B)", DefaultValueFactory = _ => 4 };
     private static readonly Option<int> Sequence = new("--seq") { Description = "Tokens per sequence (T)", DefaultValueFactory = _ => 256 };
-    private static readonly Option<double> Seconds = new("--seconds") { Description = "Measure for at least this long", DefaultValueFactory = _ => 20 };
-    private static readonly Option<int?> Threads = new("--threads") { Description = "Threads for kernels and BLAS (default: every core)" };
-    private static readonly Option<bool> Profile = new("--profile") { Description = "Also print the time spent in each kernel" };
-    private static readonly Option<bool> Json = new("--json") { Description = "End with one JSON object on the last line" };
 
     public static Command Create()
     {
         var command = new Command("eval", "Forward-pass throughput (perplexity work) on random weights of a model shape");
-        foreach (var option in new Option[] { ConfigFile, Batch, Sequence, Seconds, Threads, Profile, Json }) command.Options.Add(option);
+        foreach (var option in new Option[] { BenchOptions.ConfigFile, Batch, Sequence, BenchOptions.Seconds, BenchOptions.Threads, BenchOptions.Profile, BenchOptions.Json }) command.Options.Add(option);
         command.SetAction(parseResult =>
         {
             var output = parseResult.InvocationConfiguration.Output;
-            var (bsz, t, seconds) = (parseResult.GetValue(Batch), parseResult.GetValue(Sequence), parseResult.GetValue(Seconds));
+            var (bsz, t, seconds) = (parseResult.GetValue(Batch), parseResult.GetValue(Sequence), parseResult.GetValue(BenchOptions.Seconds));
             if (bsz < 1 || t < 2) throw new CliException($"--batch must be at least 1 and --seq at least 2 (got {bsz}, {t})", ExitCodes.Usage);
-            if (parseResult.GetValue(Threads) is { } threads)
-            {
-                if (threads < 1) throw new CliException($"--threads must be at least 1 (got {threads})", ExitCodes.Usage);
-                Parallelism.SetThreads(threads);
-            }
-            var config = LoadConfig(parseResult.GetValue(ConfigFile)!);
-            if (t > config.MaxPositionEmbeddings)
-                throw new CliException($"--seq {t} exceeds the model's max_position_embeddings {config.MaxPositionEmbeddings}", ExitCodes.Usage);
+            var config = BenchOptions.Prepare(parseResult, t);
 
             using var model = TransformerModel.CreateRandom(config, seed: 0);
             output.WriteLine($"model: {config.Architecture}, {model.Parameters.Count / 1e6:F1}M parameters (random), vocab {config.VocabSize}");
             output.WriteLine($"blas: {Gemm.Provider}; threads {Parallelism.Threads}");
-            var result = Measure(model, bsz, t, seconds, parseResult.GetValue(Profile) ? output : null);
+            var result = Measure(model, bsz, t, seconds, parseResult.GetValue(BenchOptions.Profile) ? output : null);
             var peakMb = PeakMemory.Megabytes();
             output.WriteLine($"batch ({bsz}, {t}): {result.SecondsPerBatch:F3} s/batch, {result.TokensPerSecond:F1} tokens/s over {result.Batches} batches ({result.CpuSecondsPerBatch:F3} CPU s/batch); peak working set {peakMb:F0} MB");
-            if (parseResult.GetValue(Json))
+            if (parseResult.GetValue(BenchOptions.Json))
             {
                 output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
                 {
@@ -132,18 +114,5 @@ public static class BenchEvalCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k.Name,-16} {k.Seconds,8:F3} {100 * k.Seconds / elapsed,6:F1}%"));
         var rest = elapsed - timings.Sum(k => k.Seconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"cross_entropy",-16} {rest,8:F3} {100 * rest / elapsed,6:F1}%  (rest of the step)"));
-    }
-
-    private static ModelConfig LoadConfig(FileInfo file)
-    {
-        if (!file.Exists) throw new CliException($"{file.FullName}: model config not found");
-        try
-        {
-            return ModelConfigLoader.Load(file.FullName);
-        }
-        catch (ModelConfigException e)
-        {
-            throw new CliException(e.Message);
-        }
     }
 }

@@ -20,13 +20,6 @@ namespace ContinualTrainer.Cli.Bench;
 /// </summary>
 public static class BenchTrainCommand
 {
-    private static readonly Option<FileInfo> ConfigFile = new("--config")
-    {
-        Description = "Model shape: a Hugging Face config.json (weights are random)",
-        HelpName = "CONFIG.json",
-        Required = true,
-    };
-
     private static readonly Option<string> Mode = new Option<string>("--mode")
     {
         Description = "frozen: context-frozen decision-token training; full: backpropagation through every position",
@@ -49,15 +42,11 @@ public static class BenchTrainCommand
     private static readonly Option<int> Sequence = new("--seq") { Description = "Tokens per sequence (T)", DefaultValueFactory = _ => 256 };
     private static readonly Option<int> Decision = new("--decision") { Description = "Decision tokens at the end of each sequence (D)", DefaultValueFactory = _ => 64 };
     private static readonly Option<int> Rank = new("--rank") { Description = "LoRA rank (alpha = 2 * rank)", DefaultValueFactory = _ => 16 };
-    private static readonly Option<double> Seconds = new("--seconds") { Description = "Measure for at least this long", DefaultValueFactory = _ => 20 };
-    private static readonly Option<int?> Threads = new("--threads") { Description = "Threads for kernels and BLAS (default: every core)" };
-    private static readonly Option<bool> Profile = new("--profile") { Description = "Also print the time spent in each kernel" };
-    private static readonly Option<bool> Json = new("--json") { Description = "End with one JSON object on the last line" };
 
     public static Command Create()
     {
         var command = new Command("train", "Training-step throughput (decision-token batches) on random weights of a model shape");
-        foreach (var option in new Option[] { ConfigFile, Mode, Method, OptimizerKind, Batch, Sequence, Decision, Rank, Seconds, Threads, Profile, Json })
+        foreach (var option in new Option[] { BenchOptions.ConfigFile, Mode, Method, OptimizerKind, Batch, Sequence, Decision, Rank, BenchOptions.Seconds, BenchOptions.Threads, BenchOptions.Profile, BenchOptions.Json })
             command.Options.Add(option);
         command.SetAction(parseResult =>
         {
@@ -67,14 +56,7 @@ public static class BenchTrainCommand
             if (d < 1 || d >= t) throw new CliException($"--decision must be in [1, {t - 1}] for --seq {t} (got {d})", ExitCodes.Usage);
             var rank = parseResult.GetValue(Rank);
             if (rank < 1) throw new CliException($"--rank must be at least 1 (got {rank})", ExitCodes.Usage);
-            if (parseResult.GetValue(Threads) is { } threads)
-            {
-                if (threads < 1) throw new CliException($"--threads must be at least 1 (got {threads})", ExitCodes.Usage);
-                Parallelism.SetThreads(threads);
-            }
-            var config = LoadConfig(parseResult.GetValue(ConfigFile)!);
-            if (t > config.MaxPositionEmbeddings)
-                throw new CliException($"--seq {t} exceeds the model's max_position_embeddings {config.MaxPositionEmbeddings}", ExitCodes.Usage);
+            var config = BenchOptions.Prepare(parseResult, t);
             var mode = parseResult.GetValue(Mode) == "full" ? TrainingMode.Full : TrainingMode.Frozen;
             var lora = parseResult.GetValue(Method) == "lora";
             var optimizerKind = parseResult.GetValue(OptimizerKind)!;
@@ -88,14 +70,14 @@ public static class BenchTrainCommand
                 $"{session.Optimizer.Kind}; {session.Parameters.Sum(p => p.Length) / 1e6:F2}M trainable");
             output.WriteLine($"blas: {Gemm.Provider}; threads {Parallelism.Threads}");
 
-            var result = Measure(session, bsz, t, d, parseResult.GetValue(Seconds), parseResult.GetValue(Profile) ? output : null);
+            var result = Measure(session, bsz, t, d, parseResult.GetValue(BenchOptions.Seconds), parseResult.GetValue(BenchOptions.Profile) ? output : null);
             var peakMb = PeakMemory.Megabytes();
             var stateMb = session.Optimizer.StateBytes / (1024.0 * 1024.0);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"step (B={bsz}, T={t}, D={d}): {result.SecondsPerStep:F3} s/step, {1 / result.SecondsPerStep:F3} steps/s, {result.TokensPerSecond:F1} tokens/s over {result.Steps} steps ({result.CpuSecondsPerStep:F3} CPU s/step)"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"memory: peak working set {peakMb:F0} MB; optimizer state {stateMb:F1} MB ({session.Optimizer.StateBytes} bytes); arenas {session.ArenaBytes / (1024.0 * 1024.0):F0} MB; loss {result.LastLoss:F4}"));
-            if (parseResult.GetValue(Json))
+            if (parseResult.GetValue(BenchOptions.Json))
             {
                 output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
@@ -171,18 +153,5 @@ public static class BenchTrainCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k.Name,-18} {k.Seconds / steps,7:F3} {100 * k.Seconds / elapsed,6:F1}%"));
         var rest = elapsed - timings.Sum(k => k.Seconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"(rest)",-18} {rest / steps,7:F3} {100 * rest / elapsed,6:F1}%"));
-    }
-
-    private static ModelConfig LoadConfig(FileInfo file)
-    {
-        if (!file.Exists) throw new CliException($"{file.FullName}: model config not found");
-        try
-        {
-            return ModelConfigLoader.Load(file.FullName);
-        }
-        catch (ModelConfigException e)
-        {
-            throw new CliException(e.Message);
-        }
     }
 }
