@@ -17,7 +17,8 @@ namespace ContinualTrainer.Bootstrap;
 /// <summary>
 /// Builds a small base model from a general corpus, for a newcomer who has none: learns a byte-level BPE tokenizer
 /// (with the ChatML special tokens and chat template, so the daemon renders conversations as ChatML) on the corpus's
-/// training part, pre-trains a Llama decoder from random weights on random windows of it (full training, AdamW,
+/// training part, pre-trains a Llama decoder from random weights on random windows of it and of the same documents
+/// rendered as ChatML conversations (<see cref="ChatFrames"/>, a <see cref="BootstrapOptions.ChatShare"/> of the windows; full training, AdamW,
 /// warmup then cosine decay over the budget, gradient clipping), scores the held-out part, and writes a Hugging Face
 /// model folder (config.json, generation_config.json, tokenizer files, model.safetensors in F32). Everything is
 /// written into a temporary folder next to the target, flushed to disk and renamed into place last, so an interrupted
@@ -74,6 +75,7 @@ public sealed class BaseModelBuilder(BootstrapOptions options, TextWriter log)
         var training = corpus.TrainingTokens(tokenizer);
         if (training.Length < 2)
             throw new DatasetException($"general corpus {corpus.Path}: its training part is {training.Length} token(s) long; pre-training needs more text");
+        var chat = tokenizer.Encode(string.Concat(ChatFrames.Render(corpus.TrainingDocuments, options.Seed)));
         var heldOut = tokenizer.Encode(corpus.HeldOutText());
         if (heldOut.Length > options.HeldOutTokens) heldOut = heldOut[..options.HeldOutTokens];
 
@@ -83,9 +85,9 @@ public sealed class BaseModelBuilder(BootstrapOptions options, TextWriter log)
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"model: Llama, hidden {config.HiddenSize}, {config.NumLayers} layers, {config.NumHeads} heads, SwiGLU {config.IntermediateSize}, vocab {config.VocabSize}, "
             + $"{model.Parameters.Count / 1e6:F2}M parameters; {training.Length} training tokens, {options.BatchSize} windows of {window} per step, "
-            + $"peak learning rate {options.LearningRate:G3}, {(options.Steps is { } s ? $"{s} steps" : $"{options.Minutes:G4} min")}"));
+            + $"{options.ChatShare:P0} of them chat-framed, peak learning rate {options.LearningRate:G3}, {(options.Steps is { } s ? $"{s} steps" : $"{options.Minutes:G4} min")}"));
 
-        var (steps, seen, first, last, seconds) = Pretrain(model, training, window, cancellationToken);
+        var (steps, seen, first, last, seconds) = Pretrain(model, training, chat, window, cancellationToken);
         var perplexity = Perplexity.Evaluate(model, heldOut, Math.Min(options.PerplexityWindow, config.MaxPositionEmbeddings), EvaluationBatch);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"held-out perplexity {perplexity.Perplexity:F2} over {perplexity.TokensPredicted} tokens after {steps} steps ({ProgressLine.Clock(TimeSpan.FromSeconds(seconds))} of training, loss {first:F3} -> {last:F3})"));
@@ -106,7 +108,8 @@ public sealed class BaseModelBuilder(BootstrapOptions options, TextWriter log)
         return BpeTokenizer.FromDirectory(directory);
     }
 
-    private (int Steps, long Seen, double FirstLoss, double FinalLoss, double Seconds) Pretrain(TransformerModel model, int[] training, int window, CancellationToken cancellationToken)
+    // Each window is cut from the chat-framed stream with probability ChatShare, else from the plain training stream.
+    private (int Steps, long Seen, double FirstLoss, double FinalLoss, double Seconds) Pretrain(TransformerModel model, int[] training, int[] chat, int window, CancellationToken cancellationToken)
     {
         using var session = new TrainingSession(model, new TrainingOptions(TrainingMode.Full, MaxGradNorm: 1.0, WeightDecay: 0.1),
             parameters => new AdamW(parameters, new AdamWOptions(Beta1: 0.9, Beta2: 0.95)));
@@ -125,7 +128,10 @@ public sealed class BaseModelBuilder(BootstrapOptions options, TextWriter log)
             cancellationToken.ThrowIfCancellationRequested();
             step++;
             for (var b = 0; b < batch.Length; b++)
-                batch[b] = TrainingExample.LanguageModel(new ArraySegment<int>(training, random.Next(training.Length - window + 1), window));
+            {
+                var source = chat.Length >= window && random.NextDouble() < options.ChatShare ? chat : training;
+                batch[b] = TrainingExample.LanguageModel(new ArraySegment<int>(source, random.Next(source.Length - window + 1), window));
+            }
             var result = session.Step(batch, Schedule(total).At(step));
             seen += result.Tokens;
             if (firstLosses.Count < LossSamples) firstLosses.Add(result.Loss);

@@ -42,6 +42,13 @@ public sealed record BootstrapOptions
 
     public int WarmupSteps { get; init; } = 20;
 
+    /// <summary>
+    /// Share of the training windows cut from the corpus rendered as ChatML conversations (<see cref="ChatFrames"/>) rather than
+    /// plain text; 0 trains on plain text only. Measured at 4 minutes: 0.3 and 0.5 lowered the held-out perplexity (92.7 and 90.2
+    /// against 95.3 with 0) and taught the chat frame, but did not make the daemon's default LoRA run forget less (issue #9).
+    /// </summary>
+    public double ChatShare { get; init; } = 0.3;
+
     /// <summary>max_position_embeddings of the model: room for the daemon's contexts (RoPE has no learned positions).</summary>
     public int MaxPositionEmbeddings { get; init; } = 4096;
 
@@ -62,6 +69,7 @@ public sealed record BootstrapOptions
         Check(SequenceLength >= 2 && SequenceLength <= MaxPositionEmbeddings, nameof(SequenceLength), $"must be from 2 to max_position_embeddings ({MaxPositionEmbeddings})");
         Check(BatchSize >= 1, nameof(BatchSize), "must be at least 1");
         Check(LearningRate is > 0 and < 1, nameof(LearningRate), "must be in (0, 1)");
+        Check(ChatShare is >= 0 and <= 1, nameof(ChatShare), "must be from 0 to 1");
         Check(WarmupSteps >= 0, nameof(WarmupSteps), "must not be negative");
         Check(HeldOutTokens >= 2, nameof(HeldOutTokens), "must be at least 2");
         Check(PerplexityWindow >= 2, nameof(PerplexityWindow), "must be at least 2");

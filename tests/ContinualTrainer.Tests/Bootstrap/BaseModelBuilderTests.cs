@@ -1,6 +1,9 @@
 using ContinualTrainer.Bootstrap;
 using ContinualTrainer.Dataset.General;
+using ContinualTrainer.Engine.Eval;
 using ContinualTrainer.Engine.Model;
+using ContinualTrainer.Engine.Tokenization;
+using ContinualTrainer.Engine.Training;
 using ContinualTrainer.Tests.Support;
 
 namespace ContinualTrainer.Tests.Bootstrap;
@@ -37,6 +40,21 @@ public sealed class BaseModelBuilderTests
     }
 
     [Fact]
+    public void Chat_framed_windows_teach_the_model_where_turns_start_and_end()
+    {
+        using var dir = new TempDir();
+        var corpus = Corpus(dir, 80);
+
+        var plain = new BaseModelBuilder(Small with { Steps = 80, ChatShare = 0 }, TextWriter.Null).Build(corpus, dir.File("plain"), CancellationToken.None);
+        var framed = new BaseModelBuilder(Small with { Steps = 80, ChatShare = 0.5 }, TextWriter.Null).Build(corpus, dir.File("framed"), CancellationToken.None);
+
+        var conversations = string.Concat(ChatFrames.Render(corpus.HeldOutDocuments, seed: 1));
+        var (plainLoss, framedLoss) = (FrameTokenLoss(plain.Directory, conversations), FrameTokenLoss(framed.Directory, conversations));
+        // The frame tokens are never in the plain windows: the plain model can only guess them; the framed one learns when they come.
+        Assert.True(framedLoss < plainLoss - 2, $"loss of the frame tokens: {plainLoss:F3} without chat windows, {framedLoss:F3} with them");
+    }
+
+    [Fact]
     public void The_same_seed_builds_the_same_model()
     {
         using var dir = new TempDir();
@@ -65,6 +83,20 @@ public sealed class BaseModelBuilderTests
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir.File("models")));
     }
 
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    public void Rejects_a_chat_share_outside_zero_to_one(double share)
+    {
+        using var dir = new TempDir();
+        var corpus = Corpus(dir, 30);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new BaseModelBuilder(Small with { ChatShare = share }, TextWriter.Null).Build(corpus, dir.File("models/base"), CancellationToken.None));
+
+        Assert.Equal(nameof(BootstrapOptions.ChatShare), error.ParamName);
+        Assert.False(Directory.Exists(dir.File("models")));
+    }
+
     [Fact]
     public void Refuses_to_overwrite_an_existing_folder()
     {
@@ -76,6 +108,16 @@ public sealed class BaseModelBuilderTests
 
         Assert.Equal($"{dir.File("models/base")}: already exists; init writes a new model folder there", error.Message);
         Assert.Equal("mine", File.ReadAllText(dir.File("models/base/keep.txt")));
+    }
+
+    // Mean loss of the model at predicting each <|im_start|> and <|im_end|> of the text (but the first token).
+    private static double FrameTokenLoss(string modelDirectory, string text)
+    {
+        var tokenizer = BpeTokenizer.FromDirectory(modelDirectory);
+        var tokens = tokenizer.Encode(text);
+        int[] frame = [tokenizer.TokenToId(BaseModelBuilder.ImStart)!.Value, tokenizer.TokenToId(BaseModelBuilder.ImEnd)!.Value];
+        using var model = TransformerModel.Load(modelDirectory);
+        return MaskedLoss.Evaluate(model, [new TrainingExample(tokens, [.. tokens.Select(frame.Contains)])]).Mean;
     }
 
     /// <summary>A log that cancels <paramref name="stop"/> when a line starting with <paramref name="prefix"/> is written.</summary>
