@@ -57,24 +57,17 @@ public sealed record DemoRecipe
     /// </summary>
     public static DemoRecipe Naive(double learningRate, int epochs)
     {
-        var training = new TrainingRunOptions();
-        var dataset = new DatasetOptions();
-        return new DemoRecipe
+        // The defaults' schedule, clipping and batching; everything that makes it gentle taken away.
+        return Defaults(new TrainingRunOptions(), new DatasetOptions(), seed: 0) with
         {
             Name = "naive",
             Title = "naive full fine-tuning",
             Mode = TrainingMode.Full,
+            Lora = null,
             Optimizer = "adamw",
             LearningRate = learningRate,
             Epochs = epochs,
-            WarmupFraction = training.WarmupFraction,
-            MinLearningRateFraction = training.MinLearningRateFraction,
-            MaxGradNorm = training.MaxGradNorm > 0 ? training.MaxGradNorm : null,
-            WeightDecay = training.WeightDecay,
-            BatchTokens = training.BatchTokens,
-            GradientAccumulation = training.GradientAccumulation,
             ReplayFraction = 0,
-            ReplayWindowTokens = dataset.ReplayWindowTokens,
         };
     }
 
