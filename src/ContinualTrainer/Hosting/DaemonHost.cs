@@ -46,9 +46,17 @@ public static partial class DaemonHost
         await meta.SetAsync(MetaStore.Keys.StartedAt, DateTimeOffset.UtcNow.ToString("O"), cancellationToken);
         await meta.AddEventAsync("started", $"pid {Environment.ProcessId}", cancellationToken);
 
+        var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         try
         {
             await app.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (stopping.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+        {
+            // SIGTERM/SIGINT while services were still starting (Quartz opening its store, say): a stop, not a failure.
+            LogStoppedWhileStarting(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DaemonHost).FullName!), e.GetBaseException().Message);
+            await app.StopAsync(CancellationToken.None);
+            return await RecordStoppedAsync(meta);
         }
         catch (IOException e)
         {
@@ -62,8 +70,12 @@ public static partial class DaemonHost
                 adminToken is null ? "open to local clients" : "need the bearer token of Metrics:AdminTokenFile");
         }
         await app.WaitForShutdownAsync(cancellationToken);
+        return await RecordStoppedAsync(meta);
+    }
 
-        // The host has stopped every service; record it outside their cancellation.
+    /// <summary>The host has stopped every service; records it outside their cancellation.</summary>
+    private static async Task<int> RecordStoppedAsync(MetaStore meta)
+    {
         await meta.SetAsync(MetaStore.Keys.StatusLine, "stopped", CancellationToken.None);
         await meta.SetAsync(MetaStore.Keys.StoppedAt, DateTimeOffset.UtcNow.ToString("O"), CancellationToken.None);
         await meta.AddEventAsync("stopped", "graceful", CancellationToken.None);
@@ -118,6 +130,9 @@ public static partial class DaemonHost
         app.MapGet("/metrics", (MetricsRegistry registry) => Results.Text(registry.Render(), PrometheusText.ContentType));
         return app;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopped while starting: {Reason}")]
+    private static partial void LogStoppedWhileStarting(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "listening on {Url} (/metrics, admin API /api/...; its POST endpoints {Access})")]
     private static partial void LogListening(ILogger logger, string url, string access);
