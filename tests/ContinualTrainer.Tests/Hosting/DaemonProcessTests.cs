@@ -95,9 +95,15 @@ public sealed class DaemonProcessTests
         using var daemon = DaemonProcess.Start(dir.Path, Environment(socket), "run");
         Assert.True(await socket.WaitForAsync("READY=1", TimeSpan.FromSeconds(5)), daemon.Output);
 
-        var status = await DaemonProcess.RunToEndAsync(dir.Path, new Dictionary<string, string?>(), TimeSpan.FromSeconds(20), "status", "--json");
-        using var json = System.Text.Json.JsonDocument.Parse(status.Output);
-        var url = json.RootElement.GetProperty("listen_url").GetString();
+        // The daemon records its address just after READY=1 (once the server reports it): allow it a moment.
+        string? url = null;
+        for (var attempt = 0; attempt < 20 && url is null; attempt++)
+        {
+            if (attempt > 0) await Task.Delay(250);
+            var status = await DaemonProcess.RunToEndAsync(dir.Path, new Dictionary<string, string?>(), TimeSpan.FromSeconds(20), "status", "--json");
+            using var json = System.Text.Json.JsonDocument.Parse(status.Output);
+            url = json.RootElement.GetProperty("listen_url").GetString();
+        }
         Assert.StartsWith("http://127.0.0.1:", url);
 
         using var http = new HttpClient { BaseAddress = new Uri(url!) };

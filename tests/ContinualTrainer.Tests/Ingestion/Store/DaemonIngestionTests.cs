@@ -79,6 +79,8 @@ public sealed class DaemonIngestionTests(ITestOutputHelper output) : IDisposable
         using (var last = DaemonProcess.Start(dir.Path, environment, "run"))
         {
             var deadline = Stopwatch.StartNew();
+            // SIGTERM before the runtime handles signals would kill it outright (exit 143): wait until it runs.
+            while (deadline.Elapsed < TimeSpan.FromSeconds(15) && !last.Output.Contains("daemon running on state folder", StringComparison.Ordinal)) await Task.Delay(50);
             while (deadline.Elapsed < TimeSpan.FromSeconds(30) && !Same(expected, await StoredAsync())) await Task.Delay(200);
             last.Signal(DaemonProcess.SIGTERM);
             Assert.True(await last.WaitForExitAsync(TimeSpan.FromSeconds(15)), last.Output);
